@@ -1,0 +1,20 @@
+import { type ServiceConfig } from '@mlops/config';
+import { EventTables1764000000000, publishedBy } from '@mlops/events';
+import { runServiceProcess } from '@mlops/platform';
+import { type Boot } from '@mlops/telemetry';
+import { RegistrySchema1764000000001 } from './migrations/1764000000001-registry-schema';
+import { RegistryModule } from './registry.module';
+
+export function start({ config, telemetry }: Boot<ServiceConfig>): void {
+  void runServiceProcess(
+    {
+      name: 'registry',
+      module: RegistryModule,
+      entities: [],
+      migrations: [EventTables1764000000000, RegistrySchema1764000000001],
+      publishes: publishedBy('registry'),
+      config,
+    },
+    telemetry,
+  );
+}

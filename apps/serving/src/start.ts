@@ -1,0 +1,12 @@
+import { type ServiceConfig } from '@mlops/config';
+import { EventTables1764000000000, publishedBy } from '@mlops/events';
+import { runServiceProcess } from '@mlops/platform';
+import { type Boot } from '@mlops/telemetry';
+import { ServingModule } from './serving.module';
+
+export function start({ config, telemetry }: Boot<ServiceConfig>): void {
+  void runServiceProcess(
+    { name: 'serving', module: ServingModule, entities: [], migrations: [EventTables1764000000000], publishes: publishedBy('serving'), config },
+    telemetry,
+  );
+}

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Local PostgreSQL instance for dev/tests, using the machine's PostgreSQL binaries.
+#
+# Usage: postgres.sh start|stop|status|clean|wait
+#
+# Env:
+#   DATABASE_URL         if set, an external database is used; start/stop/clean do nothing
+#   PGPORT_LOCAL         TCP port on 127.0.0.1            (default 15432)
+#   PG_START_TIMEOUT     seconds to wait for readiness    (default 60)
+#   PG_STOP_TIMEOUT      seconds before immediate stop    (default 30)
+set -euo pipefail
+
+# Paths are relative to this script so any clone (e.g. /tmp/x) gets its own instance.
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$SCRIPT_DIR/.data/postgres"
+DATA_DIR="$ROOT/data"
+LOG_DIR="$ROOT/log"
+LOG_FILE="$LOG_DIR/postgres.log"
+SOCK_DIR="$ROOT/run"
+LOCK_FILE="$SCRIPT_DIR/.data/postgres.lock"
+
+HOST=127.0.0.1
+PORT="${PGPORT_LOCAL:-15432}"
+START_TIMEOUT="${PG_START_TIMEOUT:-60}"
+STOP_TIMEOUT="${PG_STOP_TIMEOUT:-30}"
+APP_USER=mlops
+APP_PASSWORD=mlops
+APP_DB=mlops
+SUPERUSER=postgres # bootstrap superuser name given to initdb (-U), independent of the OS user
+
+PG_BIN=""
+RUN_AS="" # OS user that owns the cluster when we are root ("" = current user)
+
+log() { printf '[postgres] %s\n' "$*"; }
+die() { printf '[postgres] ERROR: %s\n' "$*" >&2; exit 1; }
+
+external() {
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    log "DATABASE_URL is set: using the external database, nothing to $1."
+    return 0
+  fi
+  return 1
+}
+
+# Prefer the newest /usr/lib/postgresql/<ver>/bin (Debian layout), then PATH.
+find_pg_bin() {
+  local d
+  while IFS= read -r d; do
+    [[ -x "$d/pg_ctl" && -x "$d/initdb" ]] && { printf '%s\n' "$d"; return 0; }
+  done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -Vr)
+  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+    dirname "$(command -v pg_ctl)"
+    return 0
+  fi
+  return 1
+}
+
+ensure_pg_bin() {
+  PG_BIN="$(find_pg_bin || true)"
+  [[ -n "$PG_BIN" ]] && return 0
+  log "PostgreSQL binaries not found; installing the postgresql package ..."
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "PostgreSQL is not installed and we are not root (install package 'postgresql')"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql
+  PG_BIN="$(find_pg_bin || true)"
+  [[ -n "$PG_BIN" ]] || die "postgresql installed but pg_ctl/initdb still not found"
+}
+
+# PostgreSQL refuses to run as root. As root we run the server as an unprivileged user:
+# the current owner of an existing data dir, else 'postgres', else a system user 'mlops-pg'.
+choose_run_user() {
+  [[ "$(id -u)" == 0 ]] || return 0
+  local owner=""
+  [[ -d "$DATA_DIR" ]] && owner="$(stat -c %U "$DATA_DIR")"
+  if [[ -n "$owner" && "$owner" != root && "$owner" != UNKNOWN ]]; then
+    RUN_AS="$owner"
+  elif id -u postgres >/dev/null 2>&1; then
+    RUN_AS=postgres
+  else
+    id -u mlops-pg >/dev/null 2>&1 \
+      || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mlops-pg
+    RUN_AS=mlops-pg
+  fi
+}
+
+# Run a PostgreSQL binary as the cluster owner. cd / avoids "could not change directory"
+# warnings when the caller's cwd is not readable by that user.
+pg() {
+  local bin="$PG_BIN/$1"
+  shift
+  if [[ -n "$RUN_AS" ]]; then
+    (cd / && runuser -u "$RUN_AS" -- "$bin" "$@")
+  else
+    "$bin" "$@"
+  fi
+}
+
+# Superuser session over the unix socket (trust auth), used for setup only.
+psql_admin() {
+  "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK_DIR" -p "$PORT" -U "$SUPERUSER" "$@"
+}
+
+prepare_dirs() {
+  mkdir -p "$ROOT" "$LOG_DIR" "$SOCK_DIR"
+  touch "$LOG_FILE"
+  if [[ -n "$RUN_AS" ]]; then
+    # The server user must be able to reach the data dir through every parent directory.
+    runuser -u "$RUN_AS" -- test -x "$SCRIPT_DIR/.data" 2>/dev/null \
+      || die "user '$RUN_AS' cannot traverse to $SCRIPT_DIR/.data (a parent dir is not world-executable; e.g. a clone under /root). Clone elsewhere or 'chmod o+x' the parents."
+    chown -R "$RUN_AS:" "$ROOT"
+  fi
+  # Unix socket paths are limited to ~107 bytes.
+  if ((${#SOCK_DIR} + 20 > 107)); then
+    die "socket dir path too long for a unix socket: $SOCK_DIR"
+  fi
+}
+
+init_cluster() {
+  [[ -f "$DATA_DIR/PG_VERSION" ]] && return 0
+  log "initdb into $DATA_DIR ..."
+  # trust on the unix socket (setup, dev convenience); password (scram) on TCP, so
+  # wrong credentials in DATABASE_URL fail here as they would against a real server.
+  pg initdb -D "$DATA_DIR" -U "$SUPERUSER" --encoding=UTF8 --locale=C \
+    --auth-local=trust --auth-host=scram-sha-256 >>"$LOG_FILE" 2>&1 \
+    || { tail -n 30 "$LOG_FILE" >&2; die "initdb failed"; }
+  # Our settings live in an included file rewritten on every start (ports may change).
+  printf "\ninclude_if_exists = 'mlops-local.conf'\n" >>"$DATA_DIR/postgresql.conf"
+}
+
+write_config() {
+  cat >"$DATA_DIR/mlops-local.conf" <<EOF
+# Generated by postgres.sh on every start; edit postgres.sh, not this file.
+listen_addresses = '$HOST'
+port = $PORT
+unix_socket_directories = '$SOCK_DIR'
+max_connections = 200
+shared_buffers = 128MB
+# Logging goes to pg_ctl's -l file.
+logging_collector = off
+log_timezone = 'UTC'
+timezone = 'UTC'
+EOF
+  [[ -z "$RUN_AS" ]] || chown "$RUN_AS:" "$DATA_DIR/mlops-local.conf"
+}
+
+server_running() { [[ -f "$DATA_DIR/PG_VERSION" ]] && pg pg_ctl -D "$DATA_DIR" status >/dev/null 2>&1; }
+ready() { "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PORT" -d postgres >/dev/null 2>&1; }
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+print_log_tail() {
+  {
+    echo "----- last lines of $LOG_FILE -----"
+    tail -n 40 "$LOG_FILE" 2>/dev/null || echo "(no log)"
+  } >&2
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + START_TIMEOUT)) grace=$((SECONDS + 5))
+  until ready; do
+    if ((SECONDS >= deadline)); then
+      print_log_tail
+      die "server not ready after ${START_TIMEOUT}s on $HOST:$PORT"
+    fi
+    # pg_ctl -W returns before postmaster.pid exists, so allow a short grace period.
+    if ((SECONDS >= grace)) && ! server_running; then
+      print_log_tail
+      die "server process exited during startup"
+    fi
+    sleep 0.5
+  done
+}
+
+# Idempotent: role + database are (re)asserted on every start.
+ensure_app_db() {
+  psql_admin -d postgres <<SQL
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_USER') THEN
+    CREATE ROLE $APP_USER LOGIN CREATEDB PASSWORD '$APP_PASSWORD';
+  ELSE
+    ALTER ROLE $APP_USER LOGIN CREATEDB PASSWORD '$APP_PASSWORD';
+  END IF;
+END
+\$\$;
+SELECT 'CREATE DATABASE $APP_DB OWNER $APP_USER'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$APP_DB')\gexec
+SQL
+}
+
+cmd_start() {
+  external start && return 0
+  mkdir -p "$SCRIPT_DIR/.data"
+  # Serialise concurrent starts from parallel scripts/tests.
+  exec 9>"$LOCK_FILE"
+  flock -w "$START_TIMEOUT" 9 || die "another postgres.sh holds $LOCK_FILE"
+  ensure_pg_bin
+  choose_run_user
+
+  if server_running; then
+    wait_ready
+    ensure_app_db
+    log "already running and healthy on $HOST:$PORT"
+    return 0
+  fi
+  port_open "$PORT" && die "port $HOST:$PORT is already in use by another process (set PGPORT_LOCAL)"
+
+  prepare_dirs
+  init_cluster
+  write_config
+  log "starting PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $HOST:$PORT${RUN_AS:+ as user $RUN_AS} ..."
+  local started=$SECONDS
+  # -W: don't let pg_ctl wait; we wait with pg_isready for one consistent timeout/message.
+  # 9>&-: the server must not inherit (and keep holding) our start lock.
+  pg pg_ctl -D "$DATA_DIR" -l "$LOG_FILE" -W start >/dev/null 9>&- \
+    || { print_log_tail; die "pg_ctl start failed"; }
+  wait_ready
+  ensure_app_db
+  log "ready on $HOST:$PORT ($((SECONDS - started))s)"
+}
+
+cmd_stop() {
+  external stop && return 0
+  ensure_pg_bin
+  choose_run_user
+  if ! server_running; then
+    log "not running"
+    return 0
+  fi
+  log "stopping ..."
+  # fast = roll back open transactions and disconnect clients; immediate as last resort.
+  if ! pg pg_ctl -D "$DATA_DIR" -m fast -w -t "$STOP_TIMEOUT" stop >/dev/null 2>&1; then
+    log "fast shutdown timed out after ${STOP_TIMEOUT}s; using immediate"
+    pg pg_ctl -D "$DATA_DIR" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+  fi
+  log "stopped"
+}
+
+cmd_status() {
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    log "external database (DATABASE_URL is set)"
+    return 0
+  fi
+  ensure_pg_bin
+  choose_run_user
+  if ! server_running; then
+    log "stopped"
+    return 3
+  fi
+  if ready; then
+    log "running and healthy on $HOST:$PORT"
+    return 0
+  fi
+  log "server process is up but not accepting connections on $HOST:$PORT"
+  return 1
+}
+
+cmd_wait() {
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    # pg_isready understands connection URLs.
+    ensure_pg_bin
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until "$PG_BIN/pg_isready" -q -d "$DATABASE_URL" >/dev/null 2>&1; do
+      ((SECONDS < deadline)) || die "external database not ready after ${START_TIMEOUT}s"
+      sleep 1
+    done
+    log "external database is ready"
+    return 0
+  fi
+  ensure_pg_bin
+  choose_run_user
+  server_running || die "server is not running (run: $0 start)"
+  wait_ready
+  log "ready on $HOST:$PORT"
+}
+
+cmd_clean() {
+  external clean && return 0
+  cmd_stop
+  log "removing $ROOT"
+  rm -rf "$ROOT"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  wait) cmd_wait ;;
+  clean) cmd_clean ;;
+  *)
+    echo "usage: $0 start|stop|status|clean|wait" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,49 @@
+import { type Admin, Kafka, logLevel, type LogEntry, Partitioners, type Producer } from 'kafkajs';
+import { type Logger } from '@mlops/telemetry';
+import { deadLetterTopic, type EventDefinition } from './event-definition';
+
+/**
+ * kafkajs is frozen upstream (PITFALLS.md), so it is only ever touched inside this library:
+ * swapping the client means changing these files, not the services.
+ */
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  const log = options.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3_000,
+    // Our own start-up loop retries with backoff while reporting NOT_SERVING; keep the client's short.
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, label, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug';
+        log[method]({ ...rest, kafkaLevel: label }, message);
+      },
+  });
+}
+
+/**
+ * A plain (non-idempotent, non-transactional) producer: kafkajs marks idempotence experimental and
+ * its transactions have known failure modes (PITFALLS.md); the outbox and idempotent consumers are
+ * the guarantee instead. The murmur2 partitioner is the Java client's, so keys land on the same
+ * partitions whichever client produced them.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+}
+
+/** Creates the catalog topics a service produces or consumes, plus its dead-letter topic. Idempotent. */
+export async function ensureTopics(admin: Admin, definitions: EventDefinition<unknown>[], consumerGroup?: string): Promise<void> {
+  const wanted = new Map(definitions.map((d) => [d.topic, d.partitions]));
+  if (consumerGroup) wanted.set(deadLetterTopic(consumerGroup), 3);
+  const existing = new Set(await admin.listTopics());
+  const missing = [...wanted].filter(([topic]) => !existing.has(topic));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: -1 })),
+  });
+}

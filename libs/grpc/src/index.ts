@@ -1,0 +1,4 @@
+export { RpcError, type FieldViolation } from './rpc-error';
+export { GrpcServer, type GrpcServerOptions } from './grpc-server';
+export { bindService, type CallContext, type ServiceImplementation } from './bind-service';
+export { decodeStatusDetails, type DecodedStatusDetails } from './status-details';

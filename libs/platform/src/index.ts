@@ -1,0 +1,5 @@
+export { EVENT_HANDLER, GRPC_CONTROLLER, GrpcController, OnEvent } from './decorators';
+export { PlatformModule } from './platform.module';
+export { runService, runServiceProcess, type RunningService } from './run-service';
+export { type ServiceSpec } from './service-spec';
+export { LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from './tokens';

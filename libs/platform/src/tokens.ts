@@ -1,0 +1,4 @@
+/** Injection tokens for what the platform provides to every service module. */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const LOGGER = Symbol('LOGGER');
+export const TRANSACTION_RUNNER = Symbol('TRANSACTION_RUNNER');

@@ -1,0 +1,2 @@
+export { backoffDelay, retryWithBackoff, sleep, type RetryOptions } from './backoff';
+export { isTransientConnectionError } from './transient';

@@ -1,0 +1,35 @@
+import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+
+/** Reads what really landed on topics, with its own throwaway consumer group. */
+export class KafkaProbe {
+  readonly messages: { topic: string; message: KafkaMessage }[] = [];
+  private readonly kafka: Kafka;
+  private consumer?: Consumer;
+
+  constructor(brokers: string[]) {
+    this.kafka = new Kafka({ clientId: 'test-probe', brokers, logLevel: logLevel.NOTHING });
+  }
+
+  get client(): Kafka {
+    return this.kafka;
+  }
+
+  async start(topics: string[]): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId: `probe-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({ eachMessage: ({ topic, message }) => {
+        this.messages.push({ topic, message });
+        return Promise.resolve();
+      },
+    });
+  }
+
+  on(topic: string): KafkaMessage[] {
+    return this.messages.filter((m) => m.topic === topic).map((m) => m.message);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The README's main command: installs what it needs, starts Kafka and PostgreSQL and the six services
+# (in the background, logs under tmp/logs), waits until each reports SERVING, and prints the endpoints.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+ensure_dependencies
+
+step "Building the services"
+nx run-many -t build
+
+start_infrastructure
+
+step "Starting the services"
+mkdir -p tmp/logs tmp/pids
+for service in $SERVICES; do
+  pidfile="tmp/pids/$service.pid"
+  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "$service already running (pid $(cat "$pidfile"))"; continue
+  fi
+  nohup node --enable-source-maps "dist/apps/$service/src/main.js" >> "tmp/logs/$service.log" 2>&1 &
+  echo $! > "$pidfile"
+  echo "$service started (pid $!, log tmp/logs/$service.log)"
+done
+
+step "Waiting for every service to report SERVING"
+node scripts/wait-serving.js
+
+cat <<TXT
+
+The platform is running. Stop it with: npm stop
+  service      gRPC              metrics (Prometheus)
+  ingestion    127.0.0.1:50051   http://127.0.0.1:9101/metrics
+  feature      127.0.0.1:50052   http://127.0.0.1:9102/metrics
+  training     127.0.0.1:50053   http://127.0.0.1:9103/metrics
+  registry     127.0.0.1:50054   http://127.0.0.1:9104/metrics
+  serving      127.0.0.1:50055   http://127.0.0.1:9105/metrics
+  monitoring   127.0.0.1:50056   http://127.0.0.1:9106/metrics
+  Kafka        $KAFKA_BROKERS
+  PostgreSQL   $DATABASE_URL
+Try: grpcurl -plaintext 127.0.0.1:50054 list   (server reflection is on)
+TXT
