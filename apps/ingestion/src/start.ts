@@ -1,12 +1,20 @@
-import { type ServiceConfig } from '@mlops/config';
-import { EventTables1764000000000, publishedBy } from '@mlops/events';
+import { EventTables1764000000000, publishedBy, SourceOffsets1764000000001 } from '@mlops/events';
 import { runServiceProcess } from '@mlops/platform';
 import { type Boot } from '@mlops/telemetry';
+import { type IngestionConfig } from './config';
 import { IngestionModule } from './ingestion.module';
+import { IngestionSchema1764000000101 } from './migrations/1764000000101-ingestion-schema';
 
-export function start({ config, telemetry }: Boot<ServiceConfig>): void {
+export function start({ config, telemetry }: Boot<IngestionConfig>): void {
   void runServiceProcess(
-    { name: 'ingestion', module: IngestionModule, entities: [], migrations: [EventTables1764000000000], publishes: publishedBy('ingestion'), config },
+    {
+      name: 'ingestion',
+      module: IngestionModule,
+      entities: [],
+      migrations: [EventTables1764000000000, SourceOffsets1764000000001, IngestionSchema1764000000101],
+      publishes: publishedBy('ingestion'),
+      config,
+    },
     telemetry,
   );
 }

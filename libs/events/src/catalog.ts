@@ -20,6 +20,10 @@ export const Events = {
     type: 'ingestion.records.quarantined', version: 1, producer: 'ingestion', partitions: LOW_VOLUME,
     keyDescription: 'dataset', key: (p) => p.dataset, codec: e.RecordsQuarantined,
   }),
+  recordDeadLettered: defineEvent<e.RecordDeadLettered>({
+    type: 'ingestion.record.dead_lettered', version: 1, producer: 'ingestion', partitions: LOW_VOLUME,
+    keyDescription: 'dataset', key: (p) => p.dataset, codec: e.RecordDeadLettered,
+  }),
   snapshotCreated: defineEvent<e.SnapshotCreated>({
     type: 'ingestion.snapshot.created', version: 1, producer: 'ingestion', partitions: LOW_VOLUME,
     keyDescription: 'dataset', key: (p) => p.dataset, codec: e.SnapshotCreated,

@@ -30,3 +30,4 @@ export function defineEvent<T>(definition: Omit<EventDefinition<T>, 'topic'>): E
 export function deadLetterTopic(consumerGroup: string): string {
   return `${consumerGroup}.dead-letter.v1`;
 }
+

@@ -2,7 +2,9 @@ export { deadLetterTopic, defineEvent, type EventDefinition, type MessageCodec }
 export { HEADER, InvalidEnvelopeError, envelopeHeaders, headerText, newEnvelope, readEnvelope, type EventEnvelope } from './envelope';
 export { EventConsumer, type ConsumeOutcome, type EventConsumerOptions, type EventHandler, type Subscription } from './event-consumer';
 export { EventTables1764000000000 } from './event-tables.migration';
-export { createKafka, createProducer, ensureTopics } from './kafka';
+export { SourceOffsets1764000000001 } from './source-offsets.migration';
+export { SourceConsumer, type SourceBatchHandler, type SourceConsumerOptions, type SourceMessage } from './source-consumer';
+export { createKafka, createProducer, ensureTopics, topicExists } from './kafka';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { OutboxWriter } from './outbox-writer';
 export { EVENT_CATALOG, Events, publishedBy } from './catalog';

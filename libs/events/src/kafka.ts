@@ -47,3 +47,14 @@ export async function ensureTopics(admin: Admin, definitions: EventDefinition<un
     topics: missing.map(([topic, numPartitions]) => ({ topic, numPartitions, replicationFactor: -1 })),
   });
 }
+
+/** Whether a topic exists on the cluster (upstream topics belong to their producers; we never create them). */
+export async function topicExists(kafka: Kafka, topic: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).includes(topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -109,28 +109,35 @@ export class OutboxRelay {
     }
   }
 
-  /** Same-key rows go out in order, one after another; different keys in parallel. */
+  /** Same-key rows go out in order, in one request per key; different keys in parallel. */
   private async send(rows: OutboxRow[]): Promise<void> {
     const byKey = new Map<string, OutboxRow[]>();
     for (const row of rows) {
       const group = `${row.topic}\u0000${row.key}`;
       byKey.set(group, [...(byKey.get(group) ?? []), row]);
     }
-    await Promise.all(
-      [...byKey.values()].map(async (group) => {
-        for (const row of group) await this.sendOne(row);
-      }),
-    );
+    await Promise.all([...byKey.values()].map((group) => this.sendGroup(group)));
   }
 
-  private async sendOne(row: OutboxRow): Promise<void> {
-    const parent = propagation.extract(ROOT_CONTEXT, row.trace_context);
-    // The stored context is forwarded as-is; when the kafkajs instrumentation is active it replaces
-    // it with its producer span, a child of this publish span, so consumers join the same trace.
-    const headers = { ...row.headers, ...row.trace_context };
-    await tracer.startActiveSpan(`outbox publish ${row.topic}`, { kind: SpanKind.INTERNAL, attributes: { 'messaging.destination.name': row.topic, 'messaging.message.id': row.headers[HEADER.id] } }, parent, async (span) => {
+  /**
+   * One produce request per key keeps a burst of same-key events (a batch of dead-lettered records)
+   * from costing one broker round trip each. The publish span joins the first event's trace and links
+   * the others; a lone event, the usual case, keeps its caller's trace end to end.
+   */
+  private async sendGroup(group: OutboxRow[]): Promise<void> {
+    const [first] = group;
+    const parent = propagation.extract(ROOT_CONTEXT, first.trace_context);
+    const links = group.slice(1).flatMap((row) => {
+      const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, row.trace_context));
+      return linked ? [{ context: linked }] : [];
+    });
+    const attributes = { 'messaging.destination.name': first.topic, 'messaging.message.id': first.headers[HEADER.id], 'messaging.batch.message_count': group.length };
+    await tracer.startActiveSpan(`outbox publish ${first.topic}`, { kind: SpanKind.INTERNAL, attributes, links }, parent, async (span) => {
       try {
-        await this.options.producer.send({ topic: row.topic, acks: -1, messages: [{ key: row.key, value: row.payload, headers }] });
+        // The stored context travels as-is; when the kafkajs instrumentation is active it replaces it
+        // with its producer span, a child of this publish span, so consumers join the same trace.
+        const messages = group.map((row) => ({ key: row.key, value: row.payload, headers: { ...row.headers, ...row.trace_context } }));
+        await this.options.producer.send({ topic: first.topic, acks: -1, messages });
       } finally {
         span.end();
       }

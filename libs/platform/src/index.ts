@@ -2,4 +2,5 @@ export { EVENT_HANDLER, GRPC_CONTROLLER, GrpcController, OnEvent } from './decor
 export { PlatformModule } from './platform.module';
 export { runService, runServiceProcess, type RunningService } from './run-service';
 export { type ServiceSpec } from './service-spec';
-export { LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from './tokens';
+export { KAFKA, LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from './tokens';
+export { type OnServiceReady, type OnServiceStop } from './lifecycle';

@@ -11,6 +11,7 @@ import { descriptorSetPath } from '@mlops/proto';
 import { isTransientConnectionError, retryWithBackoff } from '@mlops/resilience';
 import { createLogger, type Logger, type Telemetry } from '@mlops/telemetry';
 import { EVENT_HANDLER, GRPC_CONTROLLER } from './decorators';
+import { type OnServiceReady, type OnServiceStop } from './lifecycle';
 import { NestPinoLogger } from './nest-logger';
 import { PlatformModule } from './platform.module';
 import { type ServiceSpec } from './service-spec';
@@ -39,8 +40,9 @@ export async function runService(spec: ServiceSpec, telemetry?: Telemetry): Prom
     migrations: spec.migrations,
     applicationName: spec.name,
   });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: spec.name, logger });
   const app = await NestFactory.createApplicationContext(
-    { module: class ServiceRoot {}, imports: [PlatformModule.forService({ config, logger, dataSource }), spec.module] },
+    { module: class ServiceRoot {}, imports: [PlatformModule.forService({ config, logger, dataSource, kafka }), spec.module] },
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
 
@@ -54,8 +56,8 @@ export async function runService(spec: ServiceSpec, telemetry?: Telemetry): Prom
   for (const { definition, instance } of discoverControllers(app)) server.addService(definition, instance);
   const grpcPort = await server.start();
 
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: spec.name, logger });
   const producer = createProducer(kafka);
+  const lifecycle = discoverLifecycle(app);
   const subscriptions = discoverEventHandlers(app);
   const consumer = subscriptions.length > 0 ? newConsumer(spec, kafka, producer, subscriptions, dataSource, logger) : undefined;
   const relay = new OutboxRelay({
@@ -96,6 +98,7 @@ export async function runService(spec: ServiceSpec, telemetry?: Telemetry): Prom
     });
     if (consumer) await retry('kafka consumer', () => consumer.start());
     relay.start();
+    for (const component of lifecycle.ready) await retry(component.constructor.name, () => component.onServiceReady());
     unlisten = await retry('outbox notifications', () =>
       listen(config.DATABASE_URL, `outbox_${spec.name}`, () => relay.notify(), (error) => logger.warn({ err: error }, 'outbox LISTEN connection lost')),
     );
@@ -110,6 +113,7 @@ export async function runService(spec: ServiceSpec, telemetry?: Telemetry): Prom
       stopping.abort();
       await ready.catch(() => undefined);
       await server.shutdown();
+      for (const component of lifecycle.stop) await step(logger, component.constructor.name, () => component.onServiceStop());
       await step(logger, 'consumer', () => consumer?.stop());
       await step(logger, 'outbox relay', () => relay.stop());
       await step(logger, 'outbox listener', () => unlisten?.());
@@ -168,6 +172,18 @@ function newConsumer(spec: ServiceSpec, kafka: Kafka, producer: Producer, subscr
     maxAttempts: spec.config.CONSUMER_MAX_ATTEMPTS,
     retryBaseMs: spec.config.CONSUMER_RETRY_BASE_MS,
   });
+}
+
+function discoverLifecycle(app: INestApplicationContext) {
+  const instances = app
+    .get(DiscoveryService)
+    .getProviders()
+    .map((wrapper) => wrapper.instance as unknown)
+    .filter((instance): instance is object => typeof instance === 'object' && instance !== null);
+  return {
+    ready: instances.filter((i): i is OnServiceReady => typeof (i as Partial<OnServiceReady>).onServiceReady === 'function'),
+    stop: instances.filter((i): i is OnServiceStop => typeof (i as Partial<OnServiceStop>).onServiceStop === 'function'),
+  };
 }
 
 function discoverControllers(app: INestApplicationContext) {

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { type SqlExecutor } from '@mlops/persistence';
+import { type AcceptedRow, type RejectedRow } from '../domain/batch';
+
+/** Values match the proto enums `RecordSource` and `IngestSource`. */
+export enum RecordSource {
+  Kafka = 1,
+  Grpc = 2,
+  File = 3,
+}
+
+export interface BatchTarget {
+  dataset: string;
+  contractVersion: string;
+  source: RecordSource;
+  /** Groups quarantine entries: the gRPC batch id, the import job id or the source topic. */
+  batchId: string;
+}
+
+/**
+ * Writes a validated batch with one statement per table (arrays unnested server-side) instead of a
+ * round trip per row, and moves the dataset's counters in the same transaction so they reconcile.
+ */
+@Injectable()
+export class RecordStore {
+  async insertAccepted(tx: SqlExecutor, target: BatchTarget, rows: AcceptedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO records (dataset, contract_version, event_time, entity_key, values, row_hash, source, source_ref)
+       SELECT $1, $2, t.event_time, t.entity_key, t.values, t.row_hash, $3, t.source_ref
+       FROM unnest($4::timestamptz[], $5::text[], $6::jsonb[], $7::bytea[], $8::text[]) AS t(event_time, entity_key, values, row_hash, source_ref)`,
+      [
+        target.dataset,
+        target.contractVersion,
+        target.source,
+        rows.map((r) => r.eventTime.toISOString()),
+        rows.map((r) => r.entityKey),
+        rows.map((r) => JSON.stringify(r.values)),
+        rows.map((r) => r.rowHash),
+        rows.map((r) => r.sourceRef),
+      ],
+    );
+  }
+
+  /** Returns the quarantine id of each rejected row, by source ref. */
+  async insertRejected(tx: SqlExecutor, target: BatchTarget, rows: RejectedRow[]): Promise<Map<string, string>> {
+    if (rows.length === 0) return new Map();
+    const inserted = (await tx.query(
+      `INSERT INTO quarantine (dataset, contract_version, raw, violations, source, source_ref, batch_id)
+       SELECT $1, $2, t.raw, t.violations, $3, t.source_ref, $4
+       FROM unnest($5::bytea[], $6::jsonb[], $7::text[]) AS t(raw, violations, source_ref)
+       RETURNING id::text, source_ref`,
+      [target.dataset, target.contractVersion, target.source, target.batchId, rows.map((r) => r.raw), rows.map((r) => JSON.stringify(r.violations)), rows.map((r) => r.sourceRef)],
+    )) as { id: string; source_ref: string }[];
+    return new Map(inserted.map((r) => [r.source_ref, r.id]));
+  }
+
+  async addToCounters(tx: SqlExecutor, target: BatchTarget, stored: number, quarantined: number, latestEventTime: Date | undefined): Promise<void> {
+    await tx.query(
+      `INSERT INTO dataset_counters AS c (dataset, source, received, stored, quarantined, latest_event_time, last_ingested_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (dataset, source) DO UPDATE SET
+         received = c.received + EXCLUDED.received,
+         stored = c.stored + EXCLUDED.stored,
+         quarantined = c.quarantined + EXCLUDED.quarantined,
+         latest_event_time = GREATEST(c.latest_event_time, EXCLUDED.latest_event_time),
+         last_ingested_at = now()`,
+      [target.dataset, target.source, stored + quarantined, stored, quarantined, latestEventTime ?? null],
+    );
+  }
+}

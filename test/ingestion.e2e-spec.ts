@@ -1,0 +1,242 @@
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { decodeStatusDetails } from '@mlops/grpc';
+import { ingestionV1 as pb } from '@mlops/proto';
+import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
+import { type Flight, FLIGHTS_PARQUET, flightsContract, readFlights } from './support/flights';
+
+const WORKSPACE = join(__dirname, '..');
+const PORT = 51151;
+const SLICE = 40_000;
+
+type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
+const call = <T>(invoke: (cb: Callback<T>) => unknown) =>
+  new Promise<T>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
+const failure = (promise: Promise<unknown>) => promise.then(() => Promise.reject(new Error('expected the call to fail')), (e: grpc.ServiceError) => e);
+
+/** Broken rows an upstream producer might send, each with the rule and field it must be quarantined for. */
+const BROKEN: { value: string; rule: pb.ViolationRule; field: string }[] = [
+  { value: JSON.stringify({ date: '2001-01-01T06:00:00Z', delay: 'late', distance: 500, origin: 'ATL', destination: 'SAV' }), rule: pb.ViolationRule.VIOLATION_RULE_TYPE, field: 'delay' },
+  { value: JSON.stringify({ date: '2001-01-01T06:00:00Z', delay: 3, distance: -5, origin: 'ATL', destination: 'SAV' }), rule: pb.ViolationRule.VIOLATION_RULE_RANGE, field: 'distance' },
+  { value: JSON.stringify({ delay: 3, distance: 500, origin: 'ATL', destination: 'SAV' }), rule: pb.ViolationRule.VIOLATION_RULE_REQUIRED, field: 'date' },
+  { value: JSON.stringify({ date: '2001-01-01T06:00:00Z', delay: 3, distance: 500, origin: 'XQZ', destination: 'SAV' }), rule: pb.ViolationRule.VIOLATION_RULE_CATEGORY, field: 'origin' },
+  { value: '{"date": "2001-01-01T06:00:00Z", "delay": 3,', rule: pb.ViolationRule.VIOLATION_RULE_PARSE, field: '' },
+  { value: JSON.stringify({ date: '2001-02-30T06:00:00Z', delay: 3, distance: 500, origin: 'ATL', destination: 'SAV' }), rule: pb.ViolationRule.VIOLATION_RULE_TYPE, field: 'date' },
+];
+
+describe('ingestion on the real flights data (real Kafka, PostgreSQL and service process)', () => {
+  const infra = infrastructure();
+  const run = randomBytes(3).toString('hex');
+  const kafkaDataset = `flights_kafka_${run}`;
+  const fileDataset = `flights_file_${run}`;
+  const topic = `upstream.flights.${run}`;
+  const kafka = new Kafka({ clientId: 'upstream-producer', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const env = {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    DATABASE_URL: infra.databaseUrl,
+    METRICS_PORT: String(PORT - 42_000),
+    SOURCE_RECONCILE_INTERVAL_MS: '300',
+    IMPORT_POLL_INTERVAL_MS: '200',
+    LOG_LEVEL: 'warn',
+  };
+  const service = () => new ServiceProcess({ name: 'ingestion', grpcPort: PORT, workspaceRoot: WORKSPACE, env });
+  let ingestion: ServiceProcess;
+  let client: pb.IngestionServiceClient;
+  let db: Client;
+  let flights: Flight[];
+
+  const stats = (dataset: string) => call<pb.GetDatasetStatsResponse>((cb) => client.getDatasetStats({ dataset }, cb));
+
+  beforeAll(async () => {
+    flights = await readFlights(SLICE);
+    db = new Client({ connectionString: infra.databaseUrl });
+    await db.connect();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+    await admin.disconnect();
+    ingestion = service().start();
+    await ingestion.waitUntilServing();
+    client = new pb.IngestionServiceClient(`127.0.0.1:${PORT}`, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await ingestion?.stop();
+    await db?.end();
+  });
+
+  it('applies a contract and refuses a breaking change without a new major version, naming the field', async () => {
+    const applied = await call<pb.ApplyContractResponse>((cb) => client.applyContract({ document: flightsContract(kafkaDataset, { topic }), format: 0, dryRun: false }, cb));
+    expect(applied.applied).toBe(true);
+    expect(applied.contract?.fields.map((f) => f.name)).toEqual(['date', 'delay', 'distance', 'origin', 'destination']);
+
+    const again = await call<pb.ApplyContractResponse>((cb) => client.applyContract({ document: flightsContract(kafkaDataset, { topic }), format: 0, dryRun: false }, cb));
+    expect(again.applied).toBe(false);
+
+    const refused = await failure(call((cb) => client.applyContract({ document: flightsContract(kafkaDataset, { topic, version: '1.1.0', withoutDistance: true }), format: 0, dryRun: false }, cb)));
+    expect(refused.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(refused.details).toContain('"distance"');
+    expect(decodeStatusDetails(refused).fieldViolations.map((v) => v.field)).toEqual(['fields.distance']);
+    const latest = await call<pb.GetContractResponse>((cb) => client.getContract({ dataset: kafkaDataset, version: '' }, cb));
+    expect(latest.contract?.version).toBe('1.0.0');
+  });
+
+  it('reconciles every record produced to Kafka, quarantines broken ones with their reasons, and survives SIGKILL mid-stream', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const messages = flights.map((f) => ({ key: f.origin, value: JSON.stringify(f) }));
+    // Broken rows spread through the stream, as they arrive in real life.
+    BROKEN.forEach((broken, i) => messages.splice(Math.floor(((i + 1) * messages.length) / (BROKEN.length + 1)), 0, { key: 'broken', value: broken.value }));
+    for (let i = 0; i < messages.length; i += 5_000) await producer.send({ topic, messages: messages.slice(i, i + 5_000) });
+    await producer.disconnect();
+
+    // Kill the service while it is consuming, then start it again.
+    const partWay = await eventually(async () => {
+      const s = await stats(kafkaDataset);
+      if (s.received === 0) throw new Error('not consuming yet');
+      return s.received;
+    }, 60_000, 10);
+    await ingestion.kill();
+    expect(partWay).toBeLessThan(messages.length);
+    ingestion = service().start();
+    await ingestion.waitUntilServing();
+
+    const final = await eventually(async () => {
+      const s = await stats(kafkaDataset);
+      if (s.received < messages.length) throw new Error(`received ${s.received} of ${messages.length}`);
+      return s;
+    }, 120_000);
+    expect(final.received).toBe(messages.length);
+    expect(final.stored + final.quarantined).toBe(final.received);
+    expect(final.quarantined).toBe(BROKEN.length);
+    expect(final.stored).toBe(flights.length);
+
+    // No row lost, none stored twice: every Kafka offset is in exactly one place.
+    const { rows } = await db.query<{ stored: string; distinct_refs: string; quarantined: string }>(
+      `SELECT (SELECT count(*) FROM ingestion.records WHERE dataset = $1) AS stored,
+              (SELECT count(DISTINCT source_ref) FROM ingestion.records WHERE dataset = $1) AS distinct_refs,
+              (SELECT count(*) FROM ingestion.quarantine WHERE dataset = $1) AS quarantined`,
+      [kafkaDataset],
+    );
+    expect(rows[0]).toEqual({ stored: String(flights.length), distinct_refs: String(flights.length), quarantined: String(BROKEN.length) });
+
+    const quarantine = await call<pb.ListQuarantineResponse>((cb) => client.listQuarantine({ dataset: kafkaDataset, batchId: '', field: '', rule: 0, page: { pageSize: 100, pageToken: '' } }, cb));
+    for (const broken of BROKEN) {
+      const entry = quarantine.records.find((r) => Buffer.from(r.raw).toString('utf8') === broken.value);
+      expect({ value: broken.value, violations: entry?.violations.map((v) => [v.rule, v.field]) }).toEqual({ value: broken.value, violations: [[broken.rule, broken.field]] });
+      expect(entry?.violations[0].message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('sends each quarantined record to the dead-letter topic with its reasons', async () => {
+    const probe = new KafkaProbe(infra.kafkaBrokers);
+    await probe.start(['ingestion.record.dead_lettered.v1']);
+    try {
+      const mine = await eventually(() => {
+        const found = probe.on('ingestion.record.dead_lettered.v1').filter((m) => m.key?.toString() === kafkaDataset);
+        if (found.length < BROKEN.length) throw new Error(`${found.length} dead letters so far`);
+        return found;
+      }, 30_000);
+      const { eventsV1 } = await import('@mlops/proto');
+      const decoded = mine.map((m) => eventsV1.RecordDeadLettered.decode(m.value!));
+      expect(decoded.map((d) => Buffer.from(d.raw).toString('utf8')).sort()).toEqual(BROKEN.map((b) => b.value).sort());
+      expect(decoded.every((d) => d.violations.length > 0 && d.quarantineId !== '')).toBe(true);
+    } finally {
+      await probe.stop();
+    }
+  });
+
+  it('imports the same flights from the Parquet file with progress, with the same counts and the same rows as the Kafka path', async () => {
+    await call((cb) => client.applyContract({ document: flightsContract(fileDataset), format: 0, dryRun: false }, cb));
+    const started = await call<pb.StartFileImportResponse>((cb) =>
+      client.startFileImport({ dataset: fileDataset, source: { $case: 'filePath', value: FLIGHTS_PARQUET }, format: 0, csv: undefined, batchSize: 5_000, requestId: `import-${run}`, maxRows: SLICE }, cb),
+    );
+    const jobId = started.job!.jobId;
+    const progress: number[] = [];
+    const job = await eventually(async () => {
+      const { job } = await call<pb.GetImportJobResponse>((cb) => client.getImportJob({ jobId }, cb));
+      progress.push(job!.rowsRead);
+      if (job!.state !== pb.ImportJobState.IMPORT_JOB_STATE_SUCCEEDED) throw new Error(`import ${job!.state}: ${job!.rowsRead} rows, ${job!.error}`);
+      return job!;
+    }, 120_000, 50);
+    expect(job.rowsRead).toBe(SLICE);
+    expect(job.rowsStored + job.rowsQuarantined).toBe(job.rowsRead);
+    expect(job.progress).toBe(1);
+    expect(new Set(progress).size).toBeGreaterThan(1); // progress was visible while it ran
+
+    const [viaKafka, viaFile] = await Promise.all([stats(kafkaDataset), stats(fileDataset)]);
+    expect(viaFile.stored).toBe(viaKafka.stored);
+    expect(viaFile.quarantined).toBe(0);
+
+    // Snapshots of both hold the very same rows in the same order.
+    const snapshot = (dataset: string) => call<pb.CreateSnapshotResponse>((cb) => client.createSnapshot({ dataset, eventTimeRange: undefined, description: 'parity', labels: {} }, cb));
+    const [a, b] = await Promise.all([snapshot(kafkaDataset), snapshot(fileDataset)]);
+    expect(a.snapshot?.rowCount).toBe(SLICE);
+    expect(b.snapshot?.rowCount).toBe(SLICE);
+    expect((await snapshot(fileDataset)).created).toBe(false); // same content, same address
+    const read = (snapshotId: string) =>
+      new Promise<string[]>((resolve, reject) => {
+        const rows: string[] = [];
+        client
+          .readSnapshot({ snapshotId, columns: [], batchSize: 5_000, offset: 0, limit: 0 })
+          .on('data', (m: pb.ReadSnapshotResponse) => {
+            if (m.message?.$case === 'rows') for (const row of m.message.value.rows) rows.push(JSON.stringify(row.values));
+          })
+          .on('end', () => resolve(rows))
+          .on('error', reject);
+      });
+    const [rowsA, rowsB] = await Promise.all([read(a.snapshot!.snapshotId), read(b.snapshot!.snapshotId)]);
+    expect(rowsA.length).toBe(SLICE);
+    expect(rowsB).toEqual(rowsA);
+  });
+
+  it('ingests a client stream atomically and idempotently by batch id', async () => {
+    const batchId = `batch-${run}`;
+    const send = () =>
+      new Promise<pb.IngestRecordsResponse>((resolve, reject) => {
+        const stream = client.ingestRecords((error, response) => (error ? reject(error) : resolve(response)));
+        stream.write({ message: { $case: 'header', value: { dataset: fileDataset, batchId, contractVersion: '' } } });
+        const records = flights.slice(0, 99).map((f) => ({ payload: { $case: 'json' as const, value: Buffer.from(JSON.stringify(f)) } }));
+        records.push({ payload: { $case: 'json', value: Buffer.from(BROKEN[0].value) } });
+        stream.write({ message: { $case: 'batch', value: { records } } });
+        stream.end();
+      });
+    const before = await stats(fileDataset);
+    const first = await send();
+    expect([first.received, first.stored, first.quarantined]).toEqual([100, 99, 1]);
+    expect(first.quarantineSample[0].violations[0].field).toBe('delay');
+    const second = await send();
+    expect([second.received, second.stored, second.quarantined]).toEqual([100, 99, 1]);
+    const after = await stats(fileDataset);
+    expect(after.received - before.received).toBe(100);
+  });
+
+  it('answers bad input with precise statuses', async () => {
+    const unknown = await failure(call((cb) => client.getDatasetStats({ dataset: 'no_such_dataset' }, cb)));
+    expect(unknown.code).toBe(grpc.status.NOT_FOUND);
+
+    const malformed = await failure(call((cb) => client.applyContract({ document: 'dataset: x\nversion: 1.0.0\nfields:\n  - { name: a, type: decimal }\n', format: 0, dryRun: false }, cb)));
+    expect(malformed.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(decodeStatusDetails(malformed).fieldViolations.find((v) => v.field === 'fields[0].type')?.description).toMatch(/^line 4/);
+
+    const oversized = await failure(
+      new Promise((resolve, reject) => {
+        const stream = client.ingestRecords((error, response) => (error ? reject(error) : resolve(response)));
+        stream.write({ message: { $case: 'header', value: { dataset: fileDataset, batchId: '', contractVersion: '' } } });
+        stream.write({ message: { $case: 'batch', value: { records: Array.from({ length: 10_001 }, () => ({ payload: { $case: 'json' as const, value: Buffer.from('{}') } })) } } });
+        stream.end();
+      }),
+    );
+    expect(oversized.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+
+    const wrongFormat = await failure(
+      call((cb) => client.startFileImport({ dataset: fileDataset, source: { $case: 'filePath', value: FLIGHTS_PARQUET }, format: pb.FileFormat.FILE_FORMAT_CSV, csv: undefined, batchSize: 0, requestId: '', maxRows: 0 }, cb)),
+    );
+    expect(wrongFormat.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(wrongFormat.details).toContain('Parquet');
+  });
+});
