@@ -124,7 +124,7 @@ describe('ingestion on the real flights data (real Kafka, PostgreSQL and service
     );
     expect(rows[0]).toEqual({ stored: String(flights.length), distinct_refs: String(flights.length), quarantined: String(BROKEN.length) });
 
-    const quarantine = await call<pb.ListQuarantineResponse>((cb) => client.listQuarantine({ dataset: kafkaDataset, batchId: '', field: '', rule: 0, page: { pageSize: 100, pageToken: '' } }, cb));
+    const quarantine = await call<pb.ListQuarantineResponse>((cb) => client.listQuarantine({ dataset: kafkaDataset, batchId: '', field: '', rule: 0, timeRange: undefined, page: { pageSize: 100, pageToken: '' } }, cb));
     for (const broken of BROKEN) {
       const entry = quarantine.records.find((r) => Buffer.from(r.raw).toString('utf8') === broken.value);
       expect({ value: broken.value, violations: entry?.violations.map((v) => [v.rule, v.field]) }).toEqual({ value: broken.value, violations: [[broken.rule, broken.field]] });
