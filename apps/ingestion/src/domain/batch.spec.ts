@@ -1,22 +1,15 @@
 import { createHash } from 'node:crypto';
 import { type IncomingRecord, rowHash, validateBatch } from './batch';
-import { type DataContract, type FieldSpec } from './contract';
+import { type DataContract } from './contract';
 import { compileValidator } from './record-validator';
-
-function field(name: string, type: FieldSpec['type'], extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, required: false, nullable: true, categories: [], description: '', ...extra };
-}
+import { FLIGHT_FIELDS } from './flights.fixture';
 
 const FLIGHTS: DataContract = {
   dataset: 'flights',
   version: '1.0.0',
   description: '',
   fields: [
-    field('date', 'timestamp', { required: true, nullable: false }),
-    field('delay', 'int', { required: true, min: -120, max: 2000 }),
-    field('distance', 'int', { min: 1, max: 6000 }),
-    field('origin', 'categorical', { required: true, nullable: false, categories: ['ABQ', 'ATL', 'BOS', 'LAX', 'SFO'] }),
-    field('destination', 'string', { pattern: '[A-Z]{3}' }),
+    ...FLIGHT_FIELDS,
   ],
   entityKeys: ['origin'],
   eventTimeField: 'date',

@@ -1,9 +1,6 @@
 import { type DataContract, type FieldSpec } from './contract';
 import { type ApplyDecision, decideApply, diffContracts } from './contract-diff';
-
-function field(name: string, type: FieldSpec['type'], extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, required: false, nullable: true, categories: [], description: '', ...extra };
-}
+import { field, FLIGHT_FIELDS } from './flights.fixture';
 
 function flights(version = '1.0.0'): DataContract {
   return {
@@ -11,11 +8,7 @@ function flights(version = '1.0.0'): DataContract {
     version,
     description: 'On-time performance of domestic flights',
     fields: [
-      field('date', 'timestamp', { required: true, nullable: false }),
-      field('delay', 'int', { required: true, min: -120, max: 2000 }),
-      field('distance', 'int', { min: 1, max: 6000 }),
-      field('origin', 'categorical', { required: true, nullable: false, categories: ['ABQ', 'ATL', 'BOS', 'LAX', 'SFO'] }),
-      field('destination', 'string', { pattern: '[A-Z]{3}' }),
+      ...FLIGHT_FIELDS,
     ],
     entityKeys: ['origin'],
     eventTimeField: 'date',

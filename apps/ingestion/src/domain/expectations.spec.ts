@@ -1,11 +1,8 @@
 import { type AcceptedRow, type BatchOutcome, type RejectedRow } from './batch';
-import { type DataContract, type Expectation, type FieldSpec } from './contract';
+import { type DataContract, type Expectation } from './contract';
 import { evaluateExpectations } from './expectations';
 import { type CanonicalValue } from './record-validator';
-
-function field(name: string, type: FieldSpec['type'], extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, required: false, nullable: true, categories: [], description: '', ...extra };
-}
+import { field } from './flights.fixture';
 
 function contract(...expectations: Expectation[]): DataContract {
   return {

@@ -1,9 +1,6 @@
-import { type DataContract, type FieldSpec } from './contract';
+import { type DataContract } from './contract';
 import { compileValidator, type InvalidRecord, type Validated, type ValidRecord, type Violation } from './record-validator';
-
-function field(name: string, type: FieldSpec['type'], extra: Partial<FieldSpec> = {}): FieldSpec {
-  return { name, type, required: false, nullable: true, categories: [], description: '', ...extra };
-}
+import { field, FLIGHT_FIELDS } from './flights.fixture';
 
 /** The flights contract, plus a bool and a float field to exercise every type. */
 const FLIGHTS: DataContract = {
@@ -11,11 +8,7 @@ const FLIGHTS: DataContract = {
   version: '1.0.0',
   description: '',
   fields: [
-    field('date', 'timestamp', { required: true, nullable: false }),
-    field('delay', 'int', { required: true, min: -120, max: 2000 }),
-    field('distance', 'int', { min: 1, max: 6000 }),
-    field('origin', 'categorical', { required: true, nullable: false, categories: ['ABQ', 'ATL', 'BOS', 'LAX', 'SFO'] }),
-    field('destination', 'string', { pattern: '[A-Z]{3}' }),
+    ...FLIGHT_FIELDS,
     field('cancelled', 'bool'),
     field('air_time', 'float', { min: 0 }),
   ],
