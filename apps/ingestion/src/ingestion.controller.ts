@@ -16,7 +16,6 @@ import { ImportRunner } from './imports/import-runner';
 import * as map from './ingestion.mapper';
 import { IngestService } from './records/ingest.service';
 import { IngestQueryRepository } from './records/ingest-query.repository';
-import { RecordSource } from './records/record-store';
 import { SnapshotRepository } from './snapshots/snapshot.repository';
 import { SnapshotService } from './snapshots/snapshot.service';
 import { pageOf } from './paging';
@@ -116,7 +115,7 @@ export class IngestionController implements Api {
           throw new RpcError(status.RESOURCE_EXHAUSTED, `a batch message carries ${records.length} records; the limit is ${this.config.INGEST_MAX_BATCH_RECORDS}`, [{ field: 'batch.records', description: `at most ${this.config.INGEST_MAX_BATCH_RECORDS} per message` }], 'BATCH_TOO_LARGE');
         }
         const incoming = records.map((record, i): IncomingRecord => ({ raw: rawOf(record), sourceRef: `${batchId}:${totals.received + i}` }));
-        const counts = await this.ingest.ingest(tx, stored, incoming, { source: RecordSource.Grpc, batchId });
+        const counts = await this.ingest.ingest(tx, stored, incoming, { source: pb.RecordSource.RECORD_SOURCE_GRPC, batchId });
         totals.received += counts.received;
         totals.stored += counts.stored;
         totals.quarantined += counts.quarantined;
@@ -235,7 +234,7 @@ export class IngestionController implements Api {
     );
     return {
       records: entries.slice(0, page.limit).map((e) => ({
-        recordId: e.id, dataset: e.dataset, raw: e.raw, violations: e.violations.map(map.toViolation), source: Number(e.source),
+        recordId: e.id, dataset: e.dataset, raw: e.raw, violations: e.violations.map(map.toViolation), source: e.source,
         sourceRef: e.sourceRef, batchId: e.batchId, contractVersion: e.contractVersion, quarantinedAt: e.quarantinedAt,
       })),
       page: page.response(entries.length),
@@ -252,12 +251,12 @@ export class IngestionController implements Api {
       received: sum('received'),
       stored: sum('stored'),
       quarantined: sum('quarantined'),
-      bySource: counters.map((c) => ({ source: Number(c.source), received: c.received, stored: c.stored, quarantined: c.quarantined })),
+      bySource: counters.map((c) => ({ source: c.source, received: c.received, stored: c.stored, quarantined: c.quarantined })),
       contractVersion: stored.contract.version,
       snapshotCount,
       latestEventTime: latest('latestEventTime'),
       lastIngestedAt: latest('lastIngestedAt'),
-      latestReport: report && map.toReport(report),
+      latestReport: report,
     };
   }
 

@@ -1,14 +1,21 @@
-import { type commonV1, ingestionV1 as pb } from '@mlops/proto';
-import { type DataContract, type Expectation, type FieldSpec } from './domain/contract';
+import { commonV1, type eventsV1, ingestionV1 as pb } from '@mlops/proto';
+import { type DataContract, type Expectation, type FieldSpec, type FieldType } from './domain/contract';
 import { type ContractDiff, type FieldChange } from './domain/contract-diff';
-import { type ExpectationResult } from './domain/expectations';
 import { type CanonicalValue, type Violation, type ViolationRule } from './domain/record-validator';
 import { type StoredContract } from './contracts/contract.repository';
-import { FIELD_TYPE_NUMBER } from './contracts/contract.service';
 import { type ImportJob } from './imports/import-job.repository';
 import { type SnapshotRecord } from './snapshots/snapshot.repository';
 
 /** Translations between the domain and the generated protobuf types; nothing else. */
+
+const DATA_TYPES: Record<FieldType, commonV1.DataType> = {
+  int: commonV1.DataType.DATA_TYPE_INT,
+  float: commonV1.DataType.DATA_TYPE_FLOAT,
+  string: commonV1.DataType.DATA_TYPE_STRING,
+  bool: commonV1.DataType.DATA_TYPE_BOOL,
+  timestamp: commonV1.DataType.DATA_TYPE_TIMESTAMP,
+  categorical: commonV1.DataType.DATA_TYPE_CATEGORICAL,
+};
 
 const RULES: Record<ViolationRule, pb.ViolationRule> = {
   parse: pb.ViolationRule.VIOLATION_RULE_PARSE,
@@ -38,7 +45,7 @@ const CHANGE_KINDS: Record<FieldChange['kind'], pb.FieldChangeKind> = {
 export function toFieldSpec(f: FieldSpec): pb.FieldSpec {
   return {
     name: f.name,
-    type: FIELD_TYPE_NUMBER[f.type],
+    type: DATA_TYPES[f.type],
     required: f.required,
     nullable: f.nullable,
     allowedCategories: f.categories,
@@ -147,7 +154,7 @@ export function toSnapshot(s: SnapshotRecord): pb.Snapshot {
 export function toColumns(contract: DataContract, names: string[]): commonV1.ColumnSchema[] {
   return names.map((name) => {
     const field = contract.fields.find((f) => f.name === name)!;
-    return { name, type: FIELD_TYPE_NUMBER[field.type], nullable: field.nullable };
+    return { name, type: DATA_TYPES[field.type], nullable: field.nullable };
   });
 }
 
@@ -168,6 +175,18 @@ export function toValue(field: FieldSpec, value: CanonicalValue): commonV1.Featu
   }
 }
 
-export function toReport(report: { reportId: string; dataset: string; scope: string; recordCount: number; results: ExpectationResult[]; passed: boolean; createdAt: Date }): pb.ValidationReport {
-  return { ...report };
+export function toContractAppliedEvent(stored: StoredContract, previousVersion: string): eventsV1.ContractApplied {
+  const { contract } = stored;
+  return {
+    dataset: contract.dataset,
+    version: contract.version,
+    previousVersion,
+    breaking: stored.breaking,
+    fields: contract.fields.map((f) => ({ name: f.name, type: DATA_TYPES[f.type], nullable: f.nullable, required: f.required, allowedCategories: f.categories })),
+    entityKeys: contract.entityKeys,
+    eventTimeField: contract.eventTimeField,
+    sourceTopic: contract.source?.topic ?? '',
+    digest: stored.digest,
+    appliedBy: stored.appliedBy,
+  };
 }

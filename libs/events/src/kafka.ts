@@ -2,6 +2,9 @@ import { type Admin, Kafka, logLevel, type LogEntry, Partitioners, type Producer
 import { type Logger } from '@mlops/telemetry';
 import { deadLetterTopic, type EventDefinition } from './event-definition';
 
+/** The Kafka client services are handed (injected as `KAFKA`), named here so they never import kafkajs. */
+export type KafkaClient = Kafka;
+
 /**
  * kafkajs is frozen upstream (PITFALLS.md), so it is only ever touched inside this library:
  * swapping the client means changing these files, not the services.

@@ -1,8 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { type Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { OutboxWriter } from '@mlops/events';
+import { type KafkaClient, OutboxWriter } from '@mlops/events';
 import { transactionRunner } from '@mlops/persistence';
 import { type Logger } from '@mlops/telemetry';
 import { KAFKA, LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from './tokens';
@@ -11,7 +10,7 @@ export interface PlatformProviders {
   config: unknown;
   logger: Logger;
   dataSource: DataSource;
-  kafka: Kafka;
+  kafka: KafkaClient;
 }
 
 /** Makes the service's config, logger, database and outbox injectable in every module of the service. */

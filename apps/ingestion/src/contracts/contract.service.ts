@@ -5,11 +5,11 @@ import { Events, OutboxWriter } from '@mlops/events';
 import { RpcError } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
-import { eventsV1 } from '@mlops/proto';
 import { type DataContract, parseSemVer } from '../domain/contract';
 import { canonicalContract, ContractDocumentError, parseContractDocument } from '../domain/contract-document';
 import { type ContractDiff, decideApply, diffContracts } from '../domain/contract-diff';
 import { compileValidator, type RecordValidator } from '../domain/record-validator';
+import { toContractAppliedEvent } from '../ingestion.mapper';
 import { ContractRepository, type StoredContract } from './contract.repository';
 
 export interface ApplyResult {
@@ -18,8 +18,6 @@ export interface ApplyResult {
   applied: boolean;
   previousVersion: string;
 }
-
-const FIELD_TYPE_NUMBER = { int: 1, float: 2, string: 3, bool: 4, timestamp: 5, categorical: 6 } as const;
 
 @Injectable()
 export class ContractService {
@@ -57,7 +55,7 @@ export class ContractService {
           const candidate = { contract, document, format, digest, breaking: diff?.breaking ?? false, appliedBy: options.actor } as const;
           if (options.dryRun) return { stored: { ...candidate, appliedAt: new Date() }, diff, applied: false, previousVersion };
           const stored = await this.contracts.insert(tx, candidate, parseSemVer(contract.version)!.major);
-          await this.outbox.enqueue(tx, Events.contractApplied, contractAppliedEvent(stored, previousVersion));
+          await this.outbox.enqueue(tx, Events.contractApplied, toContractAppliedEvent(stored, previousVersion));
           return { stored, diff, applied: true, previousVersion };
         }
       }
@@ -96,21 +94,3 @@ function parse(document: string): DataContract {
     );
   }
 }
-
-function contractAppliedEvent(stored: StoredContract, previousVersion: string): eventsV1.ContractApplied {
-  const { contract } = stored;
-  return {
-    dataset: contract.dataset,
-    version: contract.version,
-    previousVersion,
-    breaking: stored.breaking,
-    fields: contract.fields.map((f) => ({ name: f.name, type: FIELD_TYPE_NUMBER[f.type], nullable: f.nullable, required: f.required, allowedCategories: f.categories })),
-    entityKeys: contract.entityKeys,
-    eventTimeField: contract.eventTimeField,
-    sourceTopic: contract.source?.topic ?? '',
-    digest: stored.digest,
-    appliedBy: stored.appliedBy,
-  };
-}
-
-export { FIELD_TYPE_NUMBER };

@@ -1,20 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type IncomingRecord, rowHash, validateBatch } from './batch';
-import { type DataContract } from './contract';
 import { compileValidator } from './record-validator';
-import { FLIGHT_FIELDS } from './flights.fixture';
+import { flightsContract } from './flights.fixture';
 
-const FLIGHTS: DataContract = {
-  dataset: 'flights',
-  version: '1.0.0',
-  description: '',
-  fields: [
-    ...FLIGHT_FIELDS,
-  ],
-  entityKeys: ['origin'],
-  eventTimeField: 'date',
-  expectations: [],
-};
+const FLIGHTS = flightsContract();
 
 const validate = compileValidator(FLIGHTS);
 

@@ -1,17 +1,11 @@
 import { type DataContract, type FieldSpec } from './contract';
 import { type ApplyDecision, decideApply, diffContracts } from './contract-diff';
-import { field, FLIGHT_FIELDS } from './flights.fixture';
+import { field, flightsContract } from './flights.fixture';
 
 function flights(version = '1.0.0'): DataContract {
-  return {
-    dataset: 'flights',
+  return flightsContract({
     version,
     description: 'On-time performance of domestic flights',
-    fields: [
-      ...FLIGHT_FIELDS,
-    ],
-    entityKeys: ['origin'],
-    eventTimeField: 'date',
     expectations: [
       { name: 'delay_mostly_present', kind: 'null_rate', field: 'delay', maxRate: 0.05 },
       { name: 'delay_in_range', kind: 'out_of_range', field: 'delay', maxRate: 0.01 },
@@ -19,7 +13,7 @@ function flights(version = '1.0.0'): DataContract {
       { name: 'recent', kind: 'freshness', maxAgeSeconds: 86400 },
     ],
     source: { topic: 'ingestion.flights.v1', encoding: 'json', partitionConcurrency: 3 },
-  };
+  });
 }
 
 /** `flights(version)` with one field replaced (or removed, when `replacement` is null). */

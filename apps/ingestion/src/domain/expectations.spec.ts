@@ -2,22 +2,17 @@ import { type AcceptedRow, type BatchOutcome, type RejectedRow } from './batch';
 import { type DataContract, type Expectation } from './contract';
 import { evaluateExpectations } from './expectations';
 import { type CanonicalValue } from './record-validator';
-import { field } from './flights.fixture';
+import { field, flightsContract } from './flights.fixture';
 
 function contract(...expectations: Expectation[]): DataContract {
-  return {
-    dataset: 'flights',
-    version: '1.0.0',
-    description: '',
+  return flightsContract({
     fields: [
       field('date', 'timestamp', { required: true, nullable: false }),
       field('delay', 'int', { required: true, min: -120, max: 2000 }),
       field('origin', 'categorical', { required: true, nullable: false, categories: ['ATL', 'BOS', 'SFO'] }),
     ],
-    entityKeys: ['origin'],
-    eventTimeField: 'date',
     expectations,
-  };
+  });
 }
 
 const NOW = new Date('2001-01-02T00:00:00Z');

@@ -1,4 +1,4 @@
-import { type FieldSpec } from './contract';
+import { type DataContract, type FieldSpec } from './contract';
 
 /** Test fixture: a field with the contract defaults, overridden where a test says so. */
 export function field(name: string, type: FieldSpec['type'], extra: Partial<FieldSpec> = {}): FieldSpec {
@@ -13,3 +13,8 @@ export const FLIGHT_FIELDS: readonly FieldSpec[] = [
   field('origin', 'categorical', { required: true, nullable: false, categories: ['ABQ', 'ATL', 'BOS', 'LAX', 'SFO'] }),
   field('destination', 'string', { pattern: '[A-Z]{3}' }),
 ];
+
+/** Test fixture: a flights contract keyed by origin with `date` as event time; any part overridable. */
+export function flightsContract(overrides: Partial<DataContract> = {}): DataContract {
+  return { dataset: 'flights', version: '1.0.0', description: '', fields: [...FLIGHT_FIELDS], entityKeys: ['origin'], eventTimeField: 'date', expectations: [], ...overrides };
+}

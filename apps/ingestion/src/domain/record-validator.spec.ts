@@ -1,21 +1,8 @@
-import { type DataContract } from './contract';
 import { compileValidator, type InvalidRecord, type Validated, type ValidRecord, type Violation } from './record-validator';
-import { field, FLIGHT_FIELDS } from './flights.fixture';
+import { field, FLIGHT_FIELDS, flightsContract } from './flights.fixture';
 
 /** The flights contract, plus a bool and a float field to exercise every type. */
-const FLIGHTS: DataContract = {
-  dataset: 'flights',
-  version: '1.0.0',
-  description: '',
-  fields: [
-    ...FLIGHT_FIELDS,
-    field('cancelled', 'bool'),
-    field('air_time', 'float', { min: 0 }),
-  ],
-  entityKeys: ['origin'],
-  eventTimeField: 'date',
-  expectations: [],
-};
+const FLIGHTS = flightsContract({ fields: [...FLIGHT_FIELDS, field('cancelled', 'bool'), field('air_time', 'float', { min: 0 })] });
 
 const validate = compileValidator(FLIGHTS);
 

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Transform } from 'node:stream';
 import { zstdDecompressSync } from 'node:zlib';
@@ -38,19 +38,20 @@ export function formatOf(path: string, declared?: FileFormat): FileFormat | unde
 
 /** Fails fast when the file is missing or plainly not in the declared format, before a job is queued. */
 export async function checkFile(path: string, format: FileFormat): Promise<number> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw new FileFormatError(`no readable file at ${path}`);
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) throw new FileFormatError(`no readable file at ${path}`);
   try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new FileFormatError(`no readable file at ${path}`);
     const head = Buffer.alloc(4);
     await handle.read(head, 0, 4, 0);
     const isParquet = head.toString('latin1') === 'PAR1';
     if (format === 'parquet' && !isParquet) throw new FileFormatError(`${path} is not a Parquet file (no PAR1 magic)`);
     if (format !== 'parquet' && isParquet) throw new FileFormatError(`${path} is a Parquet file, not ${format}`);
+    return info.size;
   } finally {
     await handle.close();
   }
-  return info.size;
 }
 
 /** Reads a file in batches without holding more than one batch (one Parquet row group) in memory. */

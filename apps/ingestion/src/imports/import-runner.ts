@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type TransactionRunner } from '@mlops/persistence';
+import { ingestionV1 } from '@mlops/proto';
 import { LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
 import { type IngestionConfig } from '../config';
-import { ContractRepository } from '../contracts/contract.repository';
 import { IngestService } from '../records/ingest.service';
-import { RecordSource } from '../records/record-store';
 import { readFile } from './file-readers';
 import { type ImportJob, ImportJobRepository } from './import-job.repository';
 
@@ -23,7 +22,6 @@ export class ImportRunner implements OnServiceReady, OnServiceStop {
 
   constructor(
     private readonly jobs: ImportJobRepository,
-    private readonly contracts: ContractRepository,
     private readonly ingest: IngestService,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
@@ -79,16 +77,14 @@ export class ImportRunner implements OnServiceReady, OnServiceStop {
         if (records.length === 0) break;
         const first = read;
         await this.transaction(async (tx) => {
-          const stored = await this.contracts.latest(job.dataset, tx);
-          if (!stored) throw new Error(`dataset ${job.dataset} has no contract`);
-          const counts = await this.ingest.ingest(
+          const counts = await this.ingest.ingestLatest(
             tx,
-            stored,
+            job.dataset,
             records.map((raw, i) => ({ raw, sourceRef: `${job.jobId}:${first + i}` })),
-            { source: RecordSource.File, batchId: job.jobId },
+            { source: ingestionV1.RecordSource.RECORD_SOURCE_FILE, batchId: job.jobId },
             job.format === 'csv' ? 'text' : 'typed',
           );
-          await this.jobs.advance(tx, job.jobId, { contractVersion: stored.contract.version, bytesRead: chunk.bytesRead, read: counts.received, stored: counts.stored, quarantined: counts.quarantined });
+          await this.jobs.advance(tx, job.jobId, { contractVersion: counts.contractVersion, bytesRead: chunk.bytesRead, read: counts.received, stored: counts.stored, quarantined: counts.quarantined });
         });
         read += records.length;
         if (job.maxRows > 0 && read >= job.maxRows) break;

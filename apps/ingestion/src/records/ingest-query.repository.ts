@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SqlExecutor } from '@mlops/persistence';
+import { type ingestionV1 } from '@mlops/proto';
 import { type ExpectationResult } from '../domain/expectations';
 import { type Violation } from '../domain/record-validator';
-import { type RecordSource } from './record-store';
 
 export interface SourceCounters {
-  source: RecordSource;
+  source: ingestionV1.RecordSource;
   received: number;
   stored: number;
   quarantined: number;
@@ -30,7 +30,7 @@ export interface QuarantineEntry {
   contractVersion: string;
   raw: Buffer;
   violations: Violation[];
-  source: RecordSource;
+  source: ingestionV1.RecordSource;
   sourceRef: string;
   batchId: string;
   quarantinedAt: Date;

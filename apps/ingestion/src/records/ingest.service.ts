@@ -3,13 +3,13 @@ import { metrics } from '@opentelemetry/api';
 import { uuidv7 } from 'uuidv7';
 import { Events, OutboxWriter } from '@mlops/events';
 import { type SqlExecutor } from '@mlops/persistence';
-import { type eventsV1 } from '@mlops/proto';
+import { type eventsV1, ingestionV1 } from '@mlops/proto';
 import { type IncomingRecord, type RejectedRow, validateBatch } from '../domain/batch';
 import { evaluateExpectations, type ExpectationResult } from '../domain/expectations';
 import { type ValueMode } from '../domain/record-validator';
-import { type StoredContract } from '../contracts/contract.repository';
+import { ContractRepository, type StoredContract } from '../contracts/contract.repository';
 import { ContractService } from '../contracts/contract.service';
-import { type BatchTarget, RecordSource, RecordStore } from './record-store';
+import { type BatchTarget, RecordStore } from './record-store';
 
 export interface BatchCounts {
   received: number;
@@ -23,7 +23,14 @@ export interface BatchCounts {
 const SAMPLE_SIZE = 20;
 const meter = metrics.getMeter('ingestion');
 const recordsCounter = meter.createCounter('ingestion.records', { description: 'Records ingested, by dataset, source and outcome (stored, quarantined)' });
-const SOURCE_NAME = { [RecordSource.Kafka]: 'kafka', [RecordSource.Grpc]: 'grpc', [RecordSource.File]: 'file' } as const;
+const { RecordSource } = ingestionV1;
+const SOURCE_NAME: Record<ingestionV1.RecordSource, string> = {
+  [RecordSource.RECORD_SOURCE_UNSPECIFIED]: 'unspecified',
+  [RecordSource.RECORD_SOURCE_KAFKA]: 'kafka',
+  [RecordSource.RECORD_SOURCE_GRPC]: 'grpc',
+  [RecordSource.RECORD_SOURCE_FILE]: 'file',
+  [RecordSource.UNRECOGNIZED]: 'unrecognized',
+};
 
 /**
  * The one validation path every way in goes through: validate, store the valid rows, quarantine the
@@ -34,9 +41,17 @@ const SOURCE_NAME = { [RecordSource.Kafka]: 'kafka', [RecordSource.Grpc]: 'grpc'
 export class IngestService {
   constructor(
     private readonly contracts: ContractService,
+    private readonly contractRepository: ContractRepository,
     private readonly store: RecordStore,
     private readonly outbox: OutboxWriter,
   ) {}
+
+  /** Ingests under the dataset's latest contract as of this transaction: a new version applies from the next batch. */
+  async ingestLatest(tx: SqlExecutor, dataset: string, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts & { contractVersion: string }> {
+    const stored = await this.contractRepository.latest(dataset, tx);
+    if (!stored) throw new Error(`dataset ${dataset} has no contract`);
+    return { ...(await this.ingest(tx, stored, records, where, mode)), contractVersion: stored.contract.version };
+  }
 
   async ingest(tx: SqlExecutor, stored: StoredContract, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts> {
     const { contract } = stored;
@@ -76,17 +91,19 @@ export class IngestService {
 
   /** Every rejected record to the dead-letter topic, plus one summary for the batch (never one per row). */
   private async announceRejected(tx: SqlExecutor, target: BatchTarget, rejected: RejectedRow[], ids: Map<string, string>, received: number): Promise<void> {
-    for (const row of rejected) {
-      await this.outbox.enqueue(tx, Events.recordDeadLettered, {
+    await this.outbox.enqueueMany(
+      tx,
+      Events.recordDeadLettered,
+      rejected.map((row) => ({
         dataset: target.dataset,
         contractVersion: target.contractVersion,
         raw: row.raw,
         violations: row.violations,
-        source: Number(target.source),
+        source: Number(target.source), // IngestSource numbers its values as RecordSource does
         sourceRef: row.sourceRef,
         quarantineId: ids.get(row.sourceRef) ?? '',
-      });
-    }
+      })),
+    );
     const summary = new Map<string, eventsV1.ViolationSummary>();
     for (const violation of rejected.flatMap((r) => r.violations)) {
       const key = `${violation.field}\u0000${violation.rule}`;

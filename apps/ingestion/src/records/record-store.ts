@@ -1,18 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { type SqlExecutor } from '@mlops/persistence';
+import { type ingestionV1 } from '@mlops/proto';
 import { type AcceptedRow, type RejectedRow } from '../domain/batch';
-
-/** Values match the proto enums `RecordSource` and `IngestSource`. */
-export enum RecordSource {
-  Kafka = 1,
-  Grpc = 2,
-  File = 3,
-}
 
 export interface BatchTarget {
   dataset: string;
   contractVersion: string;
-  source: RecordSource;
+  source: ingestionV1.RecordSource;
   /** Groups quarantine entries: the gRPC batch id, the import job id or the source topic. */
   batchId: string;
 }

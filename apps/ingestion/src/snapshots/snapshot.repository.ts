@@ -99,16 +99,16 @@ export class SnapshotRepository {
     return { rowCount: Number(row.row_count), timeMin: row.time_min ?? undefined, timeMax: row.time_max ?? undefined, sizeBytes: Number(row.size_bytes), rowsDigest: row.rows_digest };
   }
 
-  /** Inserts unless the same content address exists; returns whether it was new. */
-  async insert(tx: SqlExecutor, s: Omit<SnapshotRecord, 'createdAt'>, maxQuarantineId: string): Promise<boolean> {
+  /** Callers hold the dataset's snapshot lock and have checked the content address is new. */
+  async insert(tx: SqlExecutor, s: Omit<SnapshotRecord, 'createdAt'>, maxQuarantineId: string): Promise<SnapshotRecord> {
     const rows = (await tx.query(
       `INSERT INTO snapshots (snapshot_id, dataset, contract_version, max_record_id, max_quarantine_id, time_start, time_end, row_count, received_count,
                               quarantined_count, size_bytes, trigger, description, labels, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (snapshot_id) DO NOTHING RETURNING snapshot_id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
       [s.snapshotId, s.dataset, s.contractVersion, s.maxRecordId, maxQuarantineId, s.timeStart ?? null, s.timeEnd ?? null, s.rowCount, s.receivedCount,
         s.quarantinedCount, s.sizeBytes, s.trigger, s.description, JSON.stringify(s.labels), s.createdBy],
-    )) as unknown[];
-    return rows.length > 0;
+    )) as Row[];
+    return toRecord(rows[0]);
   }
 
   async find(snapshotId: string, tx: SqlExecutor = this.db): Promise<SnapshotRecord | undefined> {

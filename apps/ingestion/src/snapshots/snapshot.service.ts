@@ -34,34 +34,57 @@ export class SnapshotService {
   async create(request: SnapshotRequest): Promise<{ snapshot: SnapshotRecord; created: boolean }> {
     const { contract } = await this.contracts.get(request.dataset);
     if (request.start && request.end && request.start >= request.end) {
-      throw RpcError.invalidArgument('the event-time range is empty', [{ field: 'event_time_range', description: 'start must be before end' }]);
+      throw RpcError.invalidArgument('the event-time range is empty', [
+        { field: 'event_time_range', description: 'start must be before end' },
+      ]);
     }
     return this.transaction(async (tx) => {
       await this.snapshots.lockDataset(tx, request.dataset);
       const marks = await this.snapshots.watermarks(tx, request.dataset);
-      if (!marks.maxRecordId) throw new RpcError(status.FAILED_PRECONDITION, `dataset "${request.dataset}" has no stored rows to snapshot`, [], 'EMPTY_DATASET');
-      const content = await this.snapshots.content(tx, request.dataset, marks.maxRecordId, request.start, request.end);
-      if (content.rowCount === 0) throw new RpcError(status.FAILED_PRECONDITION, `no stored rows of "${request.dataset}" fall in the requested event-time range`, [], 'EMPTY_SNAPSHOT');
+      if (!marks.maxRecordId)
+        throw new RpcError(
+          status.FAILED_PRECONDITION,
+          `dataset "${request.dataset}" has no stored rows to snapshot`,
+          [],
+          'EMPTY_DATASET',
+        );
+      const content = await this.snapshots.content(
+        tx,
+        request.dataset,
+        marks.maxRecordId,
+        request.start,
+        request.end,
+      );
+      if (content.rowCount === 0)
+        throw new RpcError(
+          status.FAILED_PRECONDITION,
+          `no stored rows of "${request.dataset}" fall in the requested event-time range`,
+          [],
+          'EMPTY_SNAPSHOT',
+        );
       const snapshotId = `sha256:${createHash('sha256').update(`${request.dataset}\n${contract.version}\n${content.rowsDigest}`).digest('hex')}`;
       const existing = await this.snapshots.find(snapshotId, tx);
       if (existing) return { snapshot: existing, created: false };
-      const snapshot: Omit<SnapshotRecord, 'createdAt'> = {
-        snapshotId,
-        dataset: request.dataset,
-        contractVersion: contract.version,
-        maxRecordId: marks.maxRecordId,
-        timeStart: request.start ?? content.timeMin,
-        timeEnd: request.end,
-        rowCount: content.rowCount,
-        receivedCount: marks.stored + marks.quarantined,
-        quarantinedCount: marks.quarantined,
-        sizeBytes: content.sizeBytes,
-        trigger: 'manual',
-        description: request.description,
-        labels: request.labels,
-        createdBy: request.actor,
-      };
-      await this.snapshots.insert(tx, snapshot, marks.maxQuarantineId);
+      const snapshot = await this.snapshots.insert(
+        tx,
+        {
+          snapshotId,
+          dataset: request.dataset,
+          contractVersion: contract.version,
+          maxRecordId: marks.maxRecordId,
+          timeStart: request.start ?? content.timeMin,
+          timeEnd: request.end,
+          rowCount: content.rowCount,
+          receivedCount: marks.stored + marks.quarantined,
+          quarantinedCount: marks.quarantined,
+          sizeBytes: content.sizeBytes,
+          trigger: 'manual',
+          description: request.description,
+          labels: request.labels,
+          createdBy: request.actor,
+        },
+        marks.maxQuarantineId,
+      );
       await this.outbox.enqueue(tx, Events.snapshotCreated, {
         snapshotId,
         dataset: snapshot.dataset,
@@ -73,7 +96,7 @@ export class SnapshotService {
         sizeBytes: snapshot.sizeBytes,
         trigger: snapshot.trigger,
       });
-      return { snapshot: (await this.snapshots.find(snapshotId, tx))!, created: true };
+      return { snapshot, created: true };
     });
   }
 

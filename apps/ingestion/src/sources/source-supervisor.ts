@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Kafka } from 'kafkajs';
-import { SourceConsumer, type SourceMessage, topicExists } from '@mlops/events';
+import { type KafkaClient, SourceConsumer, type SourceMessage, topicExists } from '@mlops/events';
 import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
+import { ingestionV1 } from '@mlops/proto';
 import { KAFKA, LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
 import { type IngestionConfig } from '../config';
 import { ContractRepository } from '../contracts/contract.repository';
 import { IngestService } from '../records/ingest.service';
-import { RecordSource } from '../records/record-store';
 
 interface Running {
   topic: string;
@@ -33,7 +32,7 @@ export class SourceSupervisor implements OnServiceReady, OnServiceStop {
   constructor(
     private readonly contracts: ContractRepository,
     private readonly ingest: IngestService,
-    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: KafkaClient,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -86,11 +85,8 @@ export class SourceSupervisor implements OnServiceReady, OnServiceStop {
   }
 
   private async apply(dataset: string, messages: SourceMessage[], tx: SqlExecutor): Promise<void> {
-    // The contract in force when the batch is applied: a new version takes effect from the next batch.
-    const stored = await this.contracts.latest(dataset, tx);
-    if (!stored) throw new Error(`dataset ${dataset} has no contract`);
     const [first, last] = [messages[0], messages[messages.length - 1]];
     const records = messages.map((m) => ({ raw: m.value ?? Buffer.alloc(0), sourceRef: `${m.topic}/${m.partition}/${m.offset}` }));
-    await this.ingest.ingest(tx, stored, records, { source: RecordSource.Kafka, batchId: `${first.topic}/${first.partition}/${first.offset}-${last.offset}` });
+    await this.ingest.ingestLatest(tx, dataset, records, { source: ingestionV1.RecordSource.RECORD_SOURCE_KAFKA, batchId: `${first.topic}/${first.partition}/${first.offset}-${last.offset}` });
   }
 }
