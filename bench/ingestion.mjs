@@ -1,8 +1,12 @@
-// Ingestion throughput against its ceiling: the raw kafkajs consume rate of the same topic, in the
-// same run. Figures are printed, never asserted. Run with `npm run bench -- ingestion`.
+// Ingestion throughput against its ceilings, in the same run: the raw kafkajs consume rate of the same
+// topic, and the rate PostgreSQL alone takes the same rows by COPY into a table shaped like `records`.
+// Figures are printed, never asserted. Run with `npm run bench -- ingestion`; BENCH_ROWS (300000) and
+// BENCH_REPLICAS (1) change the run.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -13,8 +17,12 @@ const root = join(import.meta.dirname, '..');
 const grpc = require('@grpc/grpc-js');
 const { Kafka, logLevel } = require('kafkajs');
 const { ingestionV1: pb } = require(join(root, 'dist/libs/proto/src/index.js'));
+const { copyTextLines } = require(join(root, 'dist/libs/persistence/src/index.js'));
+const pg = require('pg');
+const { from: copyFrom } = require('pg-copy-streams');
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 300_000);
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const PARTITIONS = 3;
 const PORT = 52151;
 const brokers = process.env.KAFKA_BROKERS.split(',');
@@ -42,6 +50,32 @@ async function produce() {
   const messages = rows.map((r) => ({ key: r.origin, value: JSON.stringify({ date: r.date.toISOString(), delay: Number(r.delay), distance: Number(r.distance), origin: r.origin, destination: r.destination }) }));
   for (let i = 0; i < messages.length; i += 10_000) await producer.send({ topic, messages: messages.slice(i, i + 10_000) });
   await producer.disconnect();
+  return messages;
+}
+
+/** The storage ceiling: the same rows, already validated, by COPY in batches like a consumer's. */
+async function postgresCopy(messages) {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  const table = `bench_records_${run}`;
+  await client.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, dataset text NOT NULL, contract_version text NOT NULL, event_time timestamptz NOT NULL,
+    entity_key text NOT NULL, values jsonb NOT NULL, row_hash bytea NOT NULL, source smallint NOT NULL, source_ref text NOT NULL, ingested_at timestamptz NOT NULL DEFAULT now())`);
+  await client.query(`CREATE INDEX ON ${table} (dataset, event_time, id)`);
+  const rows = messages.map((m, i) => {
+    const value = JSON.parse(m.value);
+    return [dataset, '1.0.0', value.date, m.key, m.value, createHash('sha256').update(m.value).digest(), 1, `${topic}/0/${i}`];
+  });
+  const started = performance.now();
+  for (let i = 0; i < rows.length; i += 15_000) {
+    await client.query('BEGIN');
+    const target = client.query(copyFrom(`COPY ${table} (dataset, contract_version, event_time, entity_key, values, row_hash, source, source_ref) FROM STDIN`));
+    await pipeline(Readable.from(copyTextLines(rows.slice(i, i + 15_000))), target);
+    await client.query('COMMIT');
+  }
+  const ms = performance.now() - started;
+  await client.query(`DROP TABLE ${table}`);
+  await client.end();
+  return ms;
 }
 
 /** The ceiling: a kafkajs consumer that only counts, from the first offset to the last. */
@@ -69,10 +103,12 @@ async function rawConsume() {
 const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
 
 async function ingest() {
-  const child = spawn(process.execPath, [join(root, 'dist/apps/ingestion/src/main.js')], {
-    env: { ...process.env, GRPC_PORT: String(PORT), METRICS_PORT: String(PORT - 42_000), LOG_LEVEL: 'warn', SOURCE_RECONCILE_INTERVAL_MS: '200' },
-    stdio: 'inherit',
-  });
+  const children = Array.from({ length: REPLICAS }, (_, i) =>
+    spawn(process.execPath, [join(root, 'dist/apps/ingestion/src/main.js')], {
+      env: { ...process.env, GRPC_PORT: String(PORT + i), METRICS_PORT: String(PORT + i - 42_000), LOG_LEVEL: 'warn', SOURCE_RECONCILE_INTERVAL_MS: '200' },
+      stdio: 'inherit',
+    }),
+  );
   const client = new pb.IngestionServiceClient(`127.0.0.1:${PORT}`, grpc.credentials.createInsecure());
   try {
     for (let i = 0; ; i++) {
@@ -103,16 +139,20 @@ async function ingest() {
     }
   } finally {
     client.close();
-    child.kill('SIGTERM');
+    for (const child of children) child.kill('SIGTERM');
   }
 }
 
-await produce();
+const messages = await produce();
 const rawMs = await rawConsume();
+const copyMs = await postgresCopy(messages);
 const ingested = await ingest();
 const raw = rate(ROWS, rawMs);
+const copy = rate(ROWS, copyMs);
 const ingest_ = rate(ingested.rows, ingested.ms);
-console.log(`rows: ${ROWS} flights on ${PARTITIONS} partitions`);
-console.log(`raw kafkajs consume:              ${raw} events/s`);
-console.log(`ingestion (validate + store + commit): ${ingest_} events/s (stored ${ingested.stats.stored}, quarantined ${ingested.stats.quarantined})`);
-console.log(`ratio ingestion / raw:            ${(ingest_ / raw).toFixed(2)}`);
+console.log(`rows: ${ROWS} flights on ${PARTITIONS} partitions, ${REPLICAS} ingestion replica(s)`);
+console.log(`raw kafkajs consume:                    ${raw} events/s`);
+console.log(`PostgreSQL COPY of the same rows:       ${copy} rows/s`);
+console.log(`ingestion (validate + store + commit):  ${ingest_} events/s (stored ${ingested.stats.stored}, quarantined ${ingested.stats.quarantined})`);
+console.log(`ratio ingestion / raw consume:          ${(ingest_ / raw).toFixed(2)}`);
+console.log(`ratio ingestion / PostgreSQL COPY:      ${(ingest_ / copy).toFixed(2)}`);

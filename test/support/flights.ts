@@ -34,8 +34,17 @@ export function airportCodes(): string[] {
   return lines.map((line) => line.split(',')[0].replace(/"/g, '')).filter((code) => /^[A-Z0-9]{3}$/.test(code));
 }
 
+export interface ContractOptions {
+  version?: string;
+  topic?: string;
+  /** The source topic carries protobuf messages of this schema instead of JSON. */
+  protobuf?: { message: string; schema: string };
+  withoutDistance?: boolean;
+  snapshots?: { every_rows?: number; every_seconds?: number };
+}
+
 /** A contract for the flights data; nothing in the platform knows these fields. */
-export function flightsContract(dataset: string, options: { version?: string; topic?: string; withoutDistance?: boolean } = {}): string {
+export function flightsContract(dataset: string, options: ContractOptions = {}): string {
   const fields = [
     '  - { name: date, type: timestamp, required: true, nullable: false }',
     '  - { name: delay, type: int, required: true, nullable: false, range: { min: -1440, max: 2880 } }',
@@ -55,5 +64,7 @@ export function flightsContract(dataset: string, options: { version?: string; to
     '  - { name: delay_present, null_rate: { field: delay, max_rate: 0.01 } }',
     '  - { name: distance_in_range, out_of_range: { field: delay, max_rate: 0.05 } }',
     ...(options.topic ? ['source:', `  topic: ${options.topic}`, '  partition_concurrency: 3'] : []),
+    ...(options.protobuf ? ['  encoding: protobuf', '  protobuf:', `    message: ${options.protobuf.message}`, '    schema: |', ...options.protobuf.schema.split('\n').map((line) => `      ${line}`)] : []),
+    ...(options.snapshots ? [`snapshots: ${JSON.stringify(options.snapshots)}`] : []),
   ].join('\n');
 }

@@ -11,6 +11,8 @@ export const ingestionConfig = serviceConfigSchema({ grpcPort: 50051, metricsPor
   IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5_000),
   /** How often idle import workers look for queued jobs. */
   IMPORT_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  /** How often datasets' snapshot policies (contract `snapshots:`) are checked. */
+  SNAPSHOT_POLICY_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type IngestionConfig = z.output<typeof ingestionConfig>;

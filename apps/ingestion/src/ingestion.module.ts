@@ -9,6 +9,7 @@ import { IngestService } from './records/ingest.service';
 import { RecordStore } from './records/record-store';
 import { SnapshotRepository } from './snapshots/snapshot.repository';
 import { SnapshotService } from './snapshots/snapshot.service';
+import { SnapshotPolicyRunner } from './snapshots/snapshot-policy-runner';
 import { SourceSupervisor } from './sources/source-supervisor';
 
 @Module({
@@ -24,6 +25,7 @@ import { SourceSupervisor } from './sources/source-supervisor';
     ImportJobRepository,
     ImportRunner,
     SourceSupervisor,
+    SnapshotPolicyRunner,
   ],
 })
 export class IngestionModule {}

@@ -1,13 +1,13 @@
 import { metrics } from '@opentelemetry/api';
 import { type Consumer, type EachMessagePayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
-import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
+import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { backoffDelay, isTransientConnectionError, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
 import { deadLetterTopic, type EventDefinition } from './event-definition';
 import { type EventEnvelope, readEnvelope } from './envelope';
 
 /** Applies an event's effect inside the transaction that records it as processed. */
-export type EventHandler<T> = (payload: T, envelope: EventEnvelope, tx: SqlExecutor) => Promise<void>;
+export type EventHandler<T> = (payload: T, envelope: EventEnvelope, tx: SqlTransaction) => Promise<void>;
 
 export interface Subscription<T = unknown> {
   definition: EventDefinition<T>;

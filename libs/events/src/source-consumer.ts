@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
-import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
+import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { backoffDelay, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
 
@@ -15,7 +15,7 @@ export interface SourceMessage {
 }
 
 /** Applies a batch of one partition's messages inside the transaction that advances its stored offset. */
-export type SourceBatchHandler = (messages: SourceMessage[], tx: SqlExecutor) => Promise<void>;
+export type SourceBatchHandler = (messages: SourceMessage[], tx: SqlTransaction) => Promise<void>;
 
 export interface SourceConsumerOptions {
   kafka: Kafka;
@@ -105,7 +105,7 @@ export class SourceConsumer {
   }
 
   /** Returns how many messages took effect (the rest had already been applied). */
-  private async apply(tx: SqlExecutor, topic: string, partition: number, messages: SourceMessage[]): Promise<number> {
+  private async apply(tx: SqlTransaction, topic: string, partition: number, messages: SourceMessage[]): Promise<number> {
     const { groupId } = this.options;
     await tx.query('INSERT INTO source_offsets (consumer_group, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING', [groupId, topic, partition]);
     const [{ next_offset: stored }] = (await tx.query('SELECT next_offset FROM source_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3 FOR UPDATE', [groupId, topic, partition])) as { next_offset: string }[];

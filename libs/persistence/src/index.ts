@@ -1,4 +1,4 @@
 export { createDataSource, type DatabaseOptions } from './data-source';
 export { listen } from './listen';
 export { migrate } from './migrate';
-export { type SqlExecutor, type TransactionRunner, transactionRunner } from './sql';
+export { type CopyValue, copyTextLines, copyTextValue, type SqlExecutor, type SqlTransaction, type TransactionRunner, transactionRunner } from './sql';

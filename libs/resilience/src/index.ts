@@ -1,2 +1,3 @@
 export { backoffDelay, retryWithBackoff, sleep, type RetryOptions } from './backoff';
 export { isTransientConnectionError } from './transient';
+export { every, type Periodic } from './periodic';

@@ -4,6 +4,7 @@ import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { UntracedMessageSampler } from './untraced-message-sampler';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -31,6 +32,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const exportsTraces = TRACE_EXPORT_SETTINGS.some((name) => process.env[name]);
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
+    sampler: new UntracedMessageSampler(),
     metricReaders: [new PrometheusExporter({ port: options.metricsPort, host: options.metricsHost })],
     ...(exportsTraces ? {} : { spanProcessors: [new NoopSpanProcessor()] }),
     instrumentations: [

@@ -8,6 +8,8 @@ import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { type DataContract, parseSemVer } from '../domain/contract';
 import { canonicalContract, ContractDocumentError, parseContractDocument } from '../domain/contract-document';
 import { type ContractDiff, decideApply, diffContracts } from '../domain/contract-diff';
+import { decodeJson, type RecordDecoder } from '../domain/batch';
+import { compileProtobufDecoder } from '../domain/protobuf-decoder';
 import { compileValidator, type RecordValidator } from '../domain/record-validator';
 import { toContractAppliedEvent } from '../ingestion.mapper';
 import { ContractRepository, type StoredContract } from './contract.repository';
@@ -22,6 +24,7 @@ export interface ApplyResult {
 @Injectable()
 export class ContractService {
   private readonly validators = new Map<string, RecordValidator>();
+  private readonly decoders = new Map<string, RecordDecoder>();
 
   constructor(
     private readonly contracts: ContractRepository,
@@ -79,6 +82,16 @@ export class ContractService {
     let validator = this.validators.get(key);
     if (!validator) this.validators.set(key, (validator = compileValidator(contract)));
     return validator;
+  }
+
+  /** How the contract's source topic encodes values, compiled once per version (JSON needs nothing). */
+  sourceDecoder(contract: DataContract): RecordDecoder {
+    const protobuf = contract.source?.protobuf;
+    if (contract.source?.encoding !== 'protobuf' || !protobuf) return decodeJson;
+    const key = `${contract.dataset}@${contract.version}`;
+    let decoder = this.decoders.get(key);
+    if (!decoder) this.decoders.set(key, (decoder = compileProtobufDecoder(contract.fields, protobuf)));
+    return decoder;
   }
 }
 

@@ -48,9 +48,10 @@ describe('validateBatch', () => {
     expect(outcome.accepted).toEqual([
       {
         values: { date: '2001-01-01T00:01:00.000Z', delay: 33, distance: null, origin: 'SFO', destination: null },
+        valuesJson: '{"date":"2001-01-01T00:01:00.000Z","delay":33,"distance":null,"origin":"SFO","destination":null}',
         eventTime: new Date('2001-01-01T00:01:00Z'),
         entityKey: 'SFO',
-        rowHash: rowHash({ date: '2001-01-01T00:01:00.000Z', delay: 33, distance: null, origin: 'SFO', destination: null }),
+        rowHash: rowHash('{"date":"2001-01-01T00:01:00.000Z","delay":33,"distance":null,"origin":"SFO","destination":null}'),
         sourceRef: 'flights/2/99',
       },
     ]);
@@ -121,18 +122,17 @@ describe('rowHash', () => {
     expect(a.values).toEqual(b.values);
   });
 
-  it('is the sha256 of the canonical values as JSON, in contract order', () => {
-    const values = { date: '2001-01-01T00:01:00.000Z', delay: 33, distance: null, origin: 'ATL', destination: null };
-    const hash = rowHash(values);
-    expect(hash).toHaveLength(32);
-    expect(hash.toString('hex')).toBe(
-      createHash('sha256').update('{"date":"2001-01-01T00:01:00.000Z","delay":33,"distance":null,"origin":"ATL","destination":null}').digest('hex'),
-    );
+  it('is the sha256 of the canonical values as JSON, in contract order whatever the input order', () => {
+    const [row] = validateBatch(FLIGHTS, validate, [json({ origin: 'ATL', delay: 33, date: '2001-01-01T00:01:00Z' }, 'flights/0/1')]).accepted;
+    const canonical = '{"date":"2001-01-01T00:01:00.000Z","delay":33,"distance":null,"origin":"ATL","destination":null}';
+    expect(row.valuesJson).toBe(canonical);
+    expect(row.rowHash).toHaveLength(32);
+    expect(row.rowHash.toString('hex')).toBe(createHash('sha256').update(canonical).digest('hex'));
   });
 
   it('differs when any value or its type differs', () => {
     const base = { date: '2001-01-01T00:01:00.000Z', delay: 33, distance: null, origin: 'ATL', destination: null };
-    const hashes = [base, { ...base, delay: 34 }, { ...base, distance: 0 }, { ...base, destination: '' }, { ...base, delay: '33' }].map((v) => rowHash(v).toString('hex'));
+    const hashes = [base, { ...base, delay: 34 }, { ...base, distance: 0 }, { ...base, destination: '' }, { ...base, delay: '33' }].map((v) => rowHash(JSON.stringify(v)).toString('hex'));
     expect(new Set(hashes).size).toBe(hashes.length);
   });
 });

@@ -9,8 +9,13 @@ export interface IncomingRecord {
   sourceRef: string;
 }
 
+/** Turns one message value into a record for the validator, or says why it cannot. */
+export type RecordDecoder = (bytes: Buffer) => { value: unknown } | { error: string };
+
 export interface AcceptedRow {
   values: Record<string, CanonicalValue>;
+  /** The values as JSON, serialised once: what is stored and what the row hash covers. */
+  valuesJson: string;
   eventTime: Date;
   entityKey: string;
   /** sha256 of the canonical values: the unit snapshots are content-addressed by. */
@@ -33,12 +38,15 @@ export interface BatchOutcome {
   outOfRange: Map<string, number>;
 }
 
-/** Validates a batch; every incoming record ends up accepted or rejected, never neither. */
-export function validateBatch(contract: DataContract, validate: RecordValidator, records: IncomingRecord[], mode: ValueMode = 'typed'): BatchOutcome {
+/**
+ * Validates a batch; every incoming record ends up accepted or rejected, never neither. Raw bytes are
+ * decoded with `decode` (JSON unless the source says otherwise).
+ */
+export function validateBatch(contract: DataContract, validate: RecordValidator, records: IncomingRecord[], mode: ValueMode = 'typed', decode: RecordDecoder = decodeJson): BatchOutcome {
   const outcome: BatchOutcome = { accepted: [], rejected: [], nulls: new Map(), outOfRange: new Map() };
   const count = (map: Map<string, number>, field: string) => map.set(field, (map.get(field) ?? 0) + 1);
   for (const record of records) {
-    const parsed = Buffer.isBuffer(record.raw) ? parseJson(record.raw) : { value: record.raw };
+    const parsed = Buffer.isBuffer(record.raw) ? decode(record.raw) : { value: record.raw };
     if ('error' in parsed) {
       outcome.rejected.push({ raw: record.raw as Buffer, sourceRef: record.sourceRef, violations: [{ field: '', rule: 'parse', message: parsed.error }] });
       continue;
@@ -53,7 +61,8 @@ export function validateBatch(contract: DataContract, validate: RecordValidator,
     }
     const result = validate(parsed.value, mode);
     if (result.ok) {
-      outcome.accepted.push({ values: result.values, eventTime: result.eventTime, entityKey: result.entityKey, rowHash: rowHash(result.values), sourceRef: record.sourceRef });
+      const valuesJson = JSON.stringify(result.values);
+      outcome.accepted.push({ values: result.values, valuesJson, eventTime: result.eventTime, entityKey: result.entityKey, rowHash: rowHash(valuesJson), sourceRef: record.sourceRef });
     } else {
       for (const v of result.violations) if (v.rule === 'range') count(outcome.outOfRange, v.field);
       outcome.rejected.push({ raw: Buffer.isBuffer(record.raw) ? record.raw : Buffer.from(stringify(record.raw)), sourceRef: record.sourceRef, violations: result.violations });
@@ -62,17 +71,17 @@ export function validateBatch(contract: DataContract, validate: RecordValidator,
   return outcome;
 }
 
-export function rowHash(values: Record<string, CanonicalValue>): Buffer {
-  return createHash('sha256').update(JSON.stringify(values)).digest();
+export function rowHash(valuesJson: string): Buffer {
+  return createHash('sha256').update(valuesJson).digest();
 }
 
-function parseJson(bytes: Buffer): { value: unknown } | { error: string } {
+export const decodeJson: RecordDecoder = (bytes) => {
   try {
     return { value: JSON.parse(bytes.toString('utf8')) as unknown };
   } catch (error) {
     return { error: `not valid JSON: ${(error as Error).message}` };
   }
-}
+};
 
 /** JSON for quarantine, keeping what JSON cannot say (bigint, Date) readable. */
 function stringify(value: unknown): string {

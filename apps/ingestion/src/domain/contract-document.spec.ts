@@ -107,7 +107,31 @@ fields:
     expect(contract.description).toBe('');
     expect(contract.expectations).toEqual([]);
     expect(contract.source).toBeUndefined();
+    expect(contract.snapshotPolicy).toBeUndefined();
     expect(contract.fields[2]).toMatchObject({ name: 'note', required: false, nullable: true, categories: [], description: '' });
+  });
+
+  it('reads a protobuf source with its schema', () => {
+    const text = flightsWith('  topic: ingestion.flights.v1\n', `  topic: ingestion.flights.v1
+  encoding: protobuf
+  protobuf:
+    message: up.Flight
+    schema: |
+      syntax = "proto3";
+      package up;
+      message Flight { string date = 1; int32 delay = 2; string origin = 3; string destination = 4; }
+`);
+    expect(parseContractDocument(text).source).toEqual({
+      topic: 'ingestion.flights.v1',
+      encoding: 'protobuf',
+      protobuf: { message: 'up.Flight', schema: expect.stringContaining('message Flight {') },
+      partitionConcurrency: 3,
+    });
+  });
+
+  it('reads a snapshot policy', () => {
+    expect(parseContractDocument(`${FLIGHTS}snapshots:\n  every_rows: 100000\n`).snapshotPolicy).toEqual({ everyRows: 100000, everySeconds: undefined });
+    expect(parseContractDocument(`${FLIGHTS}snapshots: { every_rows: 10, every_seconds: 3600 }\n`).snapshotPolicy).toEqual({ everyRows: 10, everySeconds: 3600 });
   });
 
   it('reads the same contract written as JSON to an equal result', () => {
@@ -212,6 +236,37 @@ fields:
     it('an invalid Kafka topic name', () => {
       const text = flightsWith('topic: ingestion.flights.v1', 'topic: "flights topic"');
       expect(problemsOf(text)).toEqual([expect.objectContaining({ path: 'source.topic', line: lineOf(text, 'flights topic'), message: 'must be a valid Kafka topic name' })]);
+    });
+
+    it('a protobuf message that does not fit the contract, at the message name', () => {
+      const text = flightsWith('  topic: ingestion.flights.v1\n', `  topic: ingestion.flights.v1
+  encoding: protobuf
+  protobuf:
+    message: up.Flight
+    schema: 'syntax = "proto3"; package up; message Flight { string date = 1; bool delay = 2; }'
+`);
+      expect(problemsOf(text)).toEqual([
+        expect.objectContaining({ path: 'source.protobuf.message', line: lineOf(text, 'message: up.Flight'), message: "up.Flight.delay is bool, which cannot carry the contract's int" }),
+        expect.objectContaining({ path: 'source.protobuf.message', message: 'required field "origin" is not in up.Flight' }),
+      ]);
+    });
+
+    it('a protobuf encoding without its schema', () => {
+      const text = flightsWith('  topic: ingestion.flights.v1\n', '  topic: ingestion.flights.v1\n  encoding: protobuf\n');
+      expect(problemsOf(text)).toEqual([expect.objectContaining({ path: 'source', message: 'encoding: protobuf needs source.protobuf with the message name and the schema' })]);
+    });
+
+    it('a snapshot policy with neither bound', () => {
+      const text = `${FLIGHTS}snapshots: {}\n`;
+      expect(problemsOf(text)).toEqual([expect.objectContaining({ path: 'snapshots', line: lineOf(text, 'snapshots: {}'), message: 'give every_rows, every_seconds or both' })]);
+    });
+
+    it('a snapshot policy bound that is not a positive whole number', () => {
+      const text = `${FLIGHTS}snapshots:\n  every_rows: 0\n  every_seconds: 1.5\n`;
+      expect(problemsOf(text).map((p) => [p.path, p.line])).toEqual([
+        ['snapshots.every_rows', lineOf(text, 'every_rows: 0')],
+        ['snapshots.every_seconds', lineOf(text, 'every_seconds: 1.5')],
+      ]);
     });
 
     it('an expectation of no known kind', () => {

@@ -1,6 +1,7 @@
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { type DataContract, type Expectation, FIELD_TYPES, type FieldSpec, parseSemVer } from './contract';
+import { compileProtobufDecoder, ProtobufSchemaError } from './protobuf-decoder';
 
 /** One problem in a contract document, located so a person can find it in their file. */
 export interface DocumentProblem {
@@ -51,9 +52,17 @@ const documentSchema = z.strictObject({
   source: z
     .strictObject({
       topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a valid Kafka topic name'),
-      encoding: z.literal('json').default('json'),
+      encoding: z.enum(['json', 'protobuf']).default('json'),
+      protobuf: z.strictObject({ message: z.string().min(1), schema: z.string().min(1) }).optional(),
       partition_concurrency: z.number().int().min(1).max(64).default(3),
     })
+    .optional(),
+  snapshots: z
+    .strictObject({
+      every_rows: z.number().int().min(1).optional(),
+      every_seconds: z.number().int().min(1).optional(),
+    })
+    .refine((p) => p.every_rows !== undefined || p.every_seconds !== undefined, 'give every_rows, every_seconds or both')
     .optional(),
 });
 
@@ -130,6 +139,8 @@ function semanticProblems(doc: ContractDocument): Problem[] {
   else if (eventTime.type !== 'timestamp') problems.push([['event_time_field'], `event-time field "${doc.event_time_field}" must be a timestamp, not ${eventTime.type}`]);
   else if (!eventTime.required || eventTime.nullable) problems.push([['event_time_field'], `event-time field "${doc.event_time_field}" must be required and not nullable`]);
 
+  problems.push(...sourceProblems(doc));
+
   const names = new Set<string>();
   doc.expectations.forEach((expectation, i) => {
     if (names.has(expectation.name)) problems.push([['expectations', i, 'name'], `duplicate expectation "${expectation.name}"`]);
@@ -146,6 +157,21 @@ function semanticProblems(doc: ContractDocument): Problem[] {
     }
   });
   return problems;
+}
+
+function sourceProblems(doc: ContractDocument): Problem[] {
+  const source = doc.source;
+  if (!source) return [];
+  if (source.encoding === 'json') return source.protobuf ? [[['source', 'protobuf'], 'a protobuf schema applies to encoding: protobuf, not json']] : [];
+  if (!source.protobuf) return [[['source'], 'encoding: protobuf needs source.protobuf with the message name and the schema']];
+  const fields = doc.fields.map((f) => ({ name: f.name, type: f.type as FieldSpec['type'], required: f.required }));
+  try {
+    compileProtobufDecoder(fields, source.protobuf);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ProtobufSchemaError)) throw error;
+    return error.problems.map((p): Problem => [['source', 'protobuf', p.path], p.message]);
+  }
 }
 
 function compiles(pattern: string): boolean {
@@ -183,7 +209,8 @@ function toContract(doc: ContractDocument): DataContract {
       if ('uniqueness' in e) return { name: e.name, kind: 'uniqueness', fields: e.uniqueness.fields };
       return { name: e.name, kind: 'freshness', maxAgeSeconds: e.freshness.max_age_seconds };
     }),
-    source: doc.source && { topic: doc.source.topic, encoding: doc.source.encoding, partitionConcurrency: doc.source.partition_concurrency },
+    source: doc.source && { topic: doc.source.topic, encoding: doc.source.encoding, protobuf: doc.source.protobuf, partitionConcurrency: doc.source.partition_concurrency },
+    snapshotPolicy: doc.snapshots && { everyRows: doc.snapshots.every_rows, everySeconds: doc.snapshots.every_seconds },
   };
 }
 

@@ -1,3 +1,6 @@
+import { type ProtobufSchema } from './protobuf-decoder';
+import { type SnapshotPolicy } from './snapshot-policy';
+
 /** A data contract: what one dataset's records must look like, field by field and batch by batch. */
 export type FieldType = 'int' | 'float' | 'string' | 'bool' | 'timestamp' | 'categorical';
 
@@ -28,7 +31,9 @@ export type Expectation =
 
 export interface KafkaSource {
   topic: string;
-  encoding: 'json';
+  encoding: 'json' | 'protobuf';
+  /** The schema of protobuf-encoded values. */
+  protobuf?: ProtobufSchema;
   /** Partitions of the topic consumed in parallel by one replica. */
   partitionConcurrency: number;
 }
@@ -43,6 +48,8 @@ export interface DataContract {
   eventTimeField: string;
   expectations: Expectation[];
   source?: KafkaSource;
+  /** Snapshots the service takes on its own; none when absent. */
+  snapshotPolicy?: SnapshotPolicy;
 }
 
 export interface SemVer {

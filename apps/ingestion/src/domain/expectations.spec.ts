@@ -18,7 +18,7 @@ function contract(...expectations: Expectation[]): DataContract {
 const NOW = new Date('2001-01-02T00:00:00Z');
 
 function row(values: Record<string, CanonicalValue>, eventTime = new Date('2001-01-01T00:00:00Z')): AcceptedRow {
-  return { values, eventTime, entityKey: String(values.origin), rowHash: Buffer.alloc(32), sourceRef: 'test' };
+  return { values, valuesJson: JSON.stringify(values), eventTime, entityKey: String(values.origin), rowHash: Buffer.alloc(32), sourceRef: 'test' };
 }
 
 function rejectedRows(n: number): RejectedRow[] {

@@ -36,6 +36,7 @@ export type ValueMode = 'typed' | 'text';
 export type RecordValidator = (record: unknown, mode?: ValueMode) => Validated;
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
+const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/;
 
 /** Builds the validator of one contract version once (regular expressions compiled, lookups indexed). */
@@ -118,6 +119,12 @@ function convert(field: FieldSpec, raw: unknown, mode: ValueMode): Conversion {
       return typeof raw === 'string' ? { value: raw } : wrong();
     case 'timestamp': {
       if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? wrong() : { value: raw.toISOString() };
+      // Fast path for the canonical form: printing the parsed time gives the same text back only if
+      // the date is real (a rolled-over 2001-02-30 would print as March).
+      if (typeof raw === 'string' && CANONICAL_TIMESTAMP.test(raw)) {
+        const time = new Date(raw).getTime();
+        if (!Number.isNaN(time) && new Date(time).toISOString() === raw) return { value: raw };
+      }
       if (typeof raw === 'string' && ISO_TIMESTAMP.test(raw.trim()) && calendarValid(raw.trim())) {
         const text = raw.trim().replace(' ', 'T');
         const time = new Date(HAS_ZONE.test(text) || text.length === 10 ? text : `${text}Z`);

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { uuidv7 } from 'uuidv7';
 import { Events, OutboxWriter } from '@mlops/events';
-import { type SqlExecutor } from '@mlops/persistence';
+import { type SqlExecutor, type SqlTransaction } from '@mlops/persistence';
 import { type eventsV1, ingestionV1 } from '@mlops/proto';
-import { type IncomingRecord, type RejectedRow, validateBatch } from '../domain/batch';
+import { decodeJson, type IncomingRecord, type RejectedRow, validateBatch } from '../domain/batch';
 import { evaluateExpectations, type ExpectationResult } from '../domain/expectations';
 import { type ValueMode } from '../domain/record-validator';
 import { ContractRepository, type StoredContract } from '../contracts/contract.repository';
@@ -47,16 +47,17 @@ export class IngestService {
   ) {}
 
   /** Ingests under the dataset's latest contract as of this transaction: a new version applies from the next batch. */
-  async ingestLatest(tx: SqlExecutor, dataset: string, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts & { contractVersion: string }> {
+  async ingestLatest(tx: SqlTransaction, dataset: string, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts & { contractVersion: string }> {
     const stored = await this.contractRepository.latest(dataset, tx);
     if (!stored) throw new Error(`dataset ${dataset} has no contract`);
     return { ...(await this.ingest(tx, stored, records, where, mode)), contractVersion: stored.contract.version };
   }
 
-  async ingest(tx: SqlExecutor, stored: StoredContract, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts> {
+  async ingest(tx: SqlTransaction, stored: StoredContract, records: IncomingRecord[], where: Pick<BatchTarget, 'source' | 'batchId'>, mode: ValueMode = 'typed'): Promise<BatchCounts> {
     const { contract } = stored;
     const target: BatchTarget = { ...where, dataset: contract.dataset, contractVersion: contract.version };
-    const outcome = validateBatch(contract, this.contracts.validator(contract), records, mode);
+    const decode = target.source === RecordSource.RECORD_SOURCE_KAFKA ? this.contracts.sourceDecoder(contract) : decodeJson;
+    const outcome = validateBatch(contract, this.contracts.validator(contract), records, mode, decode);
     await this.store.insertAccepted(tx, target, outcome.accepted);
     const quarantineIds = await this.store.insertRejected(tx, target, outcome.rejected);
     const latest = outcome.accepted.reduce<Date | undefined>((max, r) => (!max || r.eventTime > max ? r.eventTime : max), undefined);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type SqlExecutor } from '@mlops/persistence';
+import { type SqlExecutor, type SqlTransaction } from '@mlops/persistence';
 import { type ingestionV1 } from '@mlops/proto';
 import { type AcceptedRow, type RejectedRow } from '../domain/batch';
 
@@ -12,27 +12,18 @@ export interface BatchTarget {
 }
 
 /**
- * Writes a validated batch with one statement per table (arrays unnested server-side) instead of a
- * round trip per row, and moves the dataset's counters in the same transaction so they reconcile.
+ * Writes a validated batch in bulk (COPY for the valid rows; one unnest insert for the rejected ones,
+ * whose ids the dead letters carry) instead of a round trip per row, and moves the dataset's counters
+ * in the same transaction so they reconcile.
  */
 @Injectable()
 export class RecordStore {
-  async insertAccepted(tx: SqlExecutor, target: BatchTarget, rows: AcceptedRow[]): Promise<void> {
+  async insertAccepted(tx: SqlTransaction, target: BatchTarget, rows: AcceptedRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO records (dataset, contract_version, event_time, entity_key, values, row_hash, source, source_ref)
-       SELECT $1, $2, t.event_time, t.entity_key, t.values, t.row_hash, $3, t.source_ref
-       FROM unnest($4::timestamptz[], $5::text[], $6::jsonb[], $7::bytea[], $8::text[]) AS t(event_time, entity_key, values, row_hash, source_ref)`,
-      [
-        target.dataset,
-        target.contractVersion,
-        target.source,
-        rows.map((r) => r.eventTime.toISOString()),
-        rows.map((r) => r.entityKey),
-        rows.map((r) => JSON.stringify(r.values)),
-        rows.map((r) => r.rowHash),
-        rows.map((r) => r.sourceRef),
-      ],
+    await tx.copyRows(
+      'records',
+      ['dataset', 'contract_version', 'event_time', 'entity_key', 'values', 'row_hash', 'source', 'source_ref'],
+      rows.map((r) => [target.dataset, target.contractVersion, r.eventTime, r.entityKey, r.valuesJson, r.rowHash, target.source, r.sourceRef]),
     );
   }
 

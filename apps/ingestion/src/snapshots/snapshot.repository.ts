@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SqlExecutor } from '@mlops/persistence';
 import { type CanonicalValue } from '../domain/record-validator';
+import { type SnapshotProgress } from '../domain/snapshot-policy';
 
 export interface SnapshotRecord {
   snapshotId: string;
@@ -86,6 +87,22 @@ export class SnapshotRepository {
       [dataset],
     )) as { max_record_id: string | null; max_quarantine_id: string; stored: string; quarantined: string }[];
     return { maxRecordId: row.max_record_id ?? undefined, maxQuarantineId: row.max_quarantine_id, stored: Number(row.stored), quarantined: Number(row.quarantined) };
+  }
+
+  /** Rows stored so far (from the counters, which reconcile with the tables) against the latest snapshot. */
+  async progress(tx: SqlExecutor, dataset: string): Promise<SnapshotProgress> {
+    const [row] = await tx.query(
+      `SELECT (SELECT coalesce(sum(stored), 0) FROM dataset_counters WHERE dataset = $1)::bigint AS stored,
+              s.received_count - s.quarantined_count AS latest_stored, s.created_at AS latest_at
+       FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT received_count, quarantined_count, created_at FROM snapshots WHERE dataset = $1 ORDER BY created_at DESC LIMIT 1
+       ) AS s ON true`,
+      [dataset],
+    ) as { stored: string; latest_stored: string | null; latest_at: Date | null }[];
+    return {
+      storedRows: Number(row.stored),
+      latest: row.latest_at ? { storedRows: Number(row.latest_stored), createdAt: row.latest_at } : undefined,
+    };
   }
 
   async content(tx: SqlExecutor, dataset: string, maxRecordId: string, start?: Date, end?: Date): Promise<SnapshotContent> {

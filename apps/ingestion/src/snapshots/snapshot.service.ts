@@ -3,9 +3,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
 import { Events, OutboxWriter } from '@mlops/events';
 import { RpcError } from '@mlops/grpc';
-import { type TransactionRunner } from '@mlops/persistence';
+import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { ContractService } from '../contracts/contract.service';
+import { type DataContract } from '../domain/contract';
+import { dueTrigger } from '../domain/snapshot-policy';
 import { SnapshotRepository, type SnapshotRecord } from './snapshot.repository';
 
 export interface SnapshotRequest {
@@ -40,64 +42,70 @@ export class SnapshotService {
     }
     return this.transaction(async (tx) => {
       await this.snapshots.lockDataset(tx, request.dataset);
-      const marks = await this.snapshots.watermarks(tx, request.dataset);
-      if (!marks.maxRecordId)
-        throw new RpcError(
-          status.FAILED_PRECONDITION,
-          `dataset "${request.dataset}" has no stored rows to snapshot`,
-          [],
-          'EMPTY_DATASET',
-        );
-      const content = await this.snapshots.content(
-        tx,
-        request.dataset,
-        marks.maxRecordId,
-        request.start,
-        request.end,
-      );
-      if (content.rowCount === 0)
-        throw new RpcError(
-          status.FAILED_PRECONDITION,
-          `no stored rows of "${request.dataset}" fall in the requested event-time range`,
-          [],
-          'EMPTY_SNAPSHOT',
-        );
-      const snapshotId = `sha256:${createHash('sha256').update(`${request.dataset}\n${contract.version}\n${content.rowsDigest}`).digest('hex')}`;
-      const existing = await this.snapshots.find(snapshotId, tx);
-      if (existing) return { snapshot: existing, created: false };
-      const snapshot = await this.snapshots.insert(
-        tx,
-        {
-          snapshotId,
-          dataset: request.dataset,
-          contractVersion: contract.version,
-          maxRecordId: marks.maxRecordId,
-          timeStart: request.start ?? content.timeMin,
-          timeEnd: request.end,
-          rowCount: content.rowCount,
-          receivedCount: marks.stored + marks.quarantined,
-          quarantinedCount: marks.quarantined,
-          sizeBytes: content.sizeBytes,
-          trigger: 'manual',
-          description: request.description,
-          labels: request.labels,
-          createdBy: request.actor,
-        },
-        marks.maxQuarantineId,
-      );
-      await this.outbox.enqueue(tx, Events.snapshotCreated, {
-        snapshotId,
-        dataset: snapshot.dataset,
-        contractVersion: snapshot.contractVersion,
-        rowCount: snapshot.rowCount,
-        eventTimeRange: { start: content.timeMin, end: content.timeMax },
-        receivedCount: snapshot.receivedCount,
-        quarantinedCount: snapshot.quarantinedCount,
-        sizeBytes: snapshot.sizeBytes,
-        trigger: snapshot.trigger,
-      });
-      return { snapshot, created: true };
+      return this.freeze(tx, contract.version, request, 'manual');
     });
+  }
+
+  /**
+   * Takes the snapshot the dataset's policy calls for, if any. The check runs under the dataset's
+   * snapshot lock, so replicas checking at the same moment take one snapshot between them.
+   */
+  async createIfDue(contract: DataContract, now: Date): Promise<SnapshotRecord | undefined> {
+    if (!contract.snapshotPolicy) return undefined;
+    const policy = contract.snapshotPolicy;
+    return this.transaction(async (tx) => {
+      await this.snapshots.lockDataset(tx, contract.dataset);
+      const trigger = dueTrigger(policy, await this.snapshots.progress(tx, contract.dataset), now);
+      if (!trigger) return undefined;
+      const description = trigger === 'size' ? `every ${policy.everyRows} rows` : `every ${policy.everySeconds} s`;
+      const { snapshot, created } = await this.freeze(tx, contract.version, { dataset: contract.dataset, description, labels: {}, actor: 'ingestion' }, trigger);
+      return created ? snapshot : undefined;
+    });
+  }
+
+  /** Callers hold the dataset's snapshot lock. */
+  private async freeze(tx: SqlExecutor, contractVersion: string, request: SnapshotRequest, trigger: SnapshotRecord['trigger']): Promise<{ snapshot: SnapshotRecord; created: boolean }> {
+    const marks = await this.snapshots.watermarks(tx, request.dataset);
+    if (!marks.maxRecordId) throw new RpcError(status.FAILED_PRECONDITION, `dataset "${request.dataset}" has no stored rows to snapshot`, [], 'EMPTY_DATASET');
+    const content = await this.snapshots.content(tx, request.dataset, marks.maxRecordId, request.start, request.end);
+    if (content.rowCount === 0) {
+      throw new RpcError(status.FAILED_PRECONDITION, `no stored rows of "${request.dataset}" fall in the requested event-time range`, [], 'EMPTY_SNAPSHOT');
+    }
+    const snapshotId = `sha256:${createHash('sha256').update(`${request.dataset}\n${contractVersion}\n${content.rowsDigest}`).digest('hex')}`;
+    const existing = await this.snapshots.find(snapshotId, tx);
+    if (existing) return { snapshot: existing, created: false };
+    const snapshot = await this.snapshots.insert(
+      tx,
+      {
+        snapshotId,
+        dataset: request.dataset,
+        contractVersion,
+        maxRecordId: marks.maxRecordId,
+        timeStart: request.start ?? content.timeMin,
+        timeEnd: request.end,
+        rowCount: content.rowCount,
+        receivedCount: marks.stored + marks.quarantined,
+        quarantinedCount: marks.quarantined,
+        sizeBytes: content.sizeBytes,
+        trigger,
+        description: request.description,
+        labels: request.labels,
+        createdBy: request.actor,
+      },
+      marks.maxQuarantineId,
+    );
+    await this.outbox.enqueue(tx, Events.snapshotCreated, {
+      snapshotId,
+      dataset: snapshot.dataset,
+      contractVersion: snapshot.contractVersion,
+      rowCount: snapshot.rowCount,
+      eventTimeRange: { start: content.timeMin, end: content.timeMax },
+      receivedCount: snapshot.receivedCount,
+      quarantinedCount: snapshot.quarantinedCount,
+      sizeBytes: snapshot.sizeBytes,
+      trigger: snapshot.trigger,
+    });
+    return { snapshot, created: true };
   }
 
   async get(snapshotId: string): Promise<SnapshotRecord> {

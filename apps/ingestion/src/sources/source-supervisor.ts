@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type KafkaClient, SourceConsumer, type SourceMessage, topicExists } from '@mlops/events';
-import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
+import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { ingestionV1 } from '@mlops/proto';
 import { KAFKA, LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
+import { every, type Periodic } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
 import { type IngestionConfig } from '../config';
 import { ContractRepository } from '../contracts/contract.repository';
@@ -25,8 +26,7 @@ export const sourceGroupId = (dataset: string) => `ingestion.source.${dataset}`;
 @Injectable()
 export class SourceSupervisor implements OnServiceReady, OnServiceStop {
   private readonly running = new Map<string, Running>();
-  private timer?: NodeJS.Timeout;
-  private reconciling = Promise.resolve();
+  private periodic?: Periodic;
   private stopped = false;
 
   constructor(
@@ -40,15 +40,12 @@ export class SourceSupervisor implements OnServiceReady, OnServiceStop {
 
   async onServiceReady(): Promise<void> {
     await this.reconcile();
-    this.timer = setInterval(() => {
-      this.reconciling = this.reconciling.then(() => this.reconcile()).catch((error: unknown) => this.logger.warn({ err: error }, 'source reconciliation failed'));
-    }, this.config.SOURCE_RECONCILE_INTERVAL_MS);
+    this.periodic = every(this.config.SOURCE_RECONCILE_INTERVAL_MS, () => this.reconcile(), (error) => this.logger.warn({ err: error }, 'source reconciliation failed'));
   }
 
   async onServiceStop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.reconciling;
+    await this.periodic?.stop();
     await Promise.all([...this.running.values()].map((r) => r.consumer.stop()));
     this.running.clear();
   }
@@ -84,7 +81,7 @@ export class SourceSupervisor implements OnServiceReady, OnServiceStop {
     }
   }
 
-  private async apply(dataset: string, messages: SourceMessage[], tx: SqlExecutor): Promise<void> {
+  private async apply(dataset: string, messages: SourceMessage[], tx: SqlTransaction): Promise<void> {
     const [first, last] = [messages[0], messages[messages.length - 1]];
     const records = messages.map((m) => ({ raw: m.value ?? Buffer.alloc(0), sourceRef: `${m.topic}/${m.partition}/${m.offset}` }));
     await this.ingest.ingestLatest(tx, dataset, records, { source: ingestionV1.RecordSource.RECORD_SOURCE_KAFKA, batchId: `${first.topic}/${first.partition}/${first.offset}-${last.offset}` });
