@@ -32,6 +32,10 @@ export const Events = {
     type: 'ingestion.expectations.breached', version: 1, producer: 'ingestion', partitions: LOW_VOLUME,
     keyDescription: 'dataset', key: (p) => p.dataset, codec: e.ExpectationsBreached,
   }),
+  recordsStored: defineEvent<e.RecordsStored>({
+    type: 'ingestion.records.stored', version: 1, producer: 'ingestion', partitions: HIGH_VOLUME,
+    keyDescription: 'dataset: one dataset\'s rows arrive in the order they were stored', key: (p) => p.dataset, codec: e.RecordsStored,
+  }),
   featureDefinitionsApplied: defineEvent<e.FeatureDefinitionsApplied>({
     type: 'feature.definitions.applied', version: 1, producer: 'feature', partitions: 1,
     keyDescription: 'constant "definitions": applied versions form one ordered stream', key: () => 'definitions', codec: e.FeatureDefinitionsApplied,

@@ -6,7 +6,8 @@ import { RpcError } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { type DataContract, parseSemVer } from '../domain/contract';
-import { canonicalContract, ContractDocumentError, parseContractDocument } from '../domain/contract-document';
+import { DocumentError } from '@mlops/documents';
+import { canonicalContract, parseContractDocument } from '../domain/contract-document';
 import { type ContractDiff, decideApply, diffContracts } from '../domain/contract-diff';
 import { decodeJson, type RecordDecoder } from '../domain/batch';
 import { compileProtobufDecoder } from '../domain/protobuf-decoder';
@@ -100,7 +101,7 @@ function parse(document: string): DataContract {
   try {
     return parseContractDocument(document);
   } catch (error) {
-    if (!(error instanceof ContractDocumentError)) throw error;
+    if (!(error instanceof DocumentError)) throw error;
     throw RpcError.invalidArgument(
       `the contract does not parse: ${error.message}`,
       error.problems.map((p) => ({ field: p.path || 'document', description: `${p.line ? `line ${p.line}, column ${p.column}: ` : ''}${p.message}` })),

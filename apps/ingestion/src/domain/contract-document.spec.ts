@@ -1,5 +1,6 @@
 import { type DataContract } from './contract';
-import { canonicalContract, ContractDocumentError, type DocumentProblem, parseContractDocument } from './contract-document';
+import { DocumentError, type DocumentProblem } from '@mlops/documents';
+import { canonicalContract, parseContractDocument } from './contract-document';
 
 const FLIGHTS = `dataset: flights
 version: 1.0.0
@@ -63,8 +64,8 @@ function problemsOf(text: string): DocumentProblem[] {
   } catch (error) {
     thrown = error;
   }
-  expect(thrown).toBeInstanceOf(ContractDocumentError);
-  return (thrown as ContractDocumentError).problems;
+  expect(thrown).toBeInstanceOf(DocumentError);
+  return (thrown as DocumentError).problems;
 }
 
 describe('parseContractDocument', () => {

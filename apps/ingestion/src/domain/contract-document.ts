@@ -1,23 +1,7 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { DocumentError, parseLocatedDocument } from '@mlops/documents';
 import { type DataContract, type Expectation, FIELD_TYPES, type FieldSpec, parseSemVer } from './contract';
 import { compileProtobufDecoder, ProtobufSchemaError } from './protobuf-decoder';
-
-/** One problem in a contract document, located so a person can find it in their file. */
-export interface DocumentProblem {
-  /** Path in the document, e.g. `fields[2].range.min`. */
-  path: string;
-  line?: number;
-  column?: number;
-  message: string;
-}
-
-export class ContractDocumentError extends Error {
-  override name = 'ContractDocumentError';
-  constructor(readonly problems: DocumentProblem[]) {
-    super(problems.map((p) => `${p.line ? `line ${p.line}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}`).join('; '));
-  }
-}
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 const name = z.string().regex(NAME, 'must be lower_snake_case (a-z, 0-9, _; starting with a letter)');
@@ -73,40 +57,10 @@ type ContractDocument = z.infer<typeof documentSchema>;
  * with the line it is on. Nothing about a dataset is known here: the rules are the contract's own.
  */
 export function parseContractDocument(text: string): DataContract {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ContractDocumentError(
-      // With prettyErrors off, yaml leaves linePos unset: locate the error from its offset instead.
-      doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
-        return { path: '', line, column: col, message: e.message.split('\n')[0] };
-      }),
-    );
-  }
-  const parsed = documentSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    throw new ContractDocumentError(parsed.error.issues.map((issue) => locate(doc, lines, issue.path, issue.message)));
-  }
-  const problems = semanticProblems(parsed.data).map(([path, message]) => locate(doc, lines, path, message));
-  if (problems.length > 0) throw new ContractDocumentError(problems);
-  return toContract(parsed.data);
-}
-
-function locate(doc: Document, lines: LineCounter, path: PropertyKey[], message: string): DocumentProblem {
-  // Walk up until a node exists: a missing key is reported where its parent is.
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return { path: formatPath(path), line, column: col, message };
-    }
-  }
-  return { path: formatPath(path), message };
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`)).join('');
+  const { data, locate } = parseLocatedDocument(text, documentSchema);
+  const problems = semanticProblems(data).map(([path, message]) => locate(path, message));
+  if (problems.length > 0) throw new DocumentError(problems);
+  return toContract(data);
 }
 
 type Problem = [PropertyKey[], string];

@@ -4,7 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import { Events, OutboxWriter } from '@mlops/events';
 import { type SqlExecutor, type SqlTransaction } from '@mlops/persistence';
 import { type eventsV1, ingestionV1 } from '@mlops/proto';
-import { decodeJson, type IncomingRecord, type RejectedRow, validateBatch } from '../domain/batch';
+import { type AcceptedRow, decodeJson, type IncomingRecord, type RejectedRow, validateBatch } from '../domain/batch';
 import { evaluateExpectations, type ExpectationResult } from '../domain/expectations';
 import { type ValueMode } from '../domain/record-validator';
 import { ContractRepository, type StoredContract } from '../contracts/contract.repository';
@@ -21,6 +21,7 @@ export interface BatchCounts {
 }
 
 const SAMPLE_SIZE = 20;
+const STORED_ROWS_PER_EVENT = 1000;
 const meter = metrics.getMeter('ingestion');
 const recordsCounter = meter.createCounter('ingestion.records', { description: 'Records ingested, by dataset, source and outcome (stored, quarantined)' });
 const { RecordSource } = ingestionV1;
@@ -59,6 +60,7 @@ export class IngestService {
     const decode = target.source === RecordSource.RECORD_SOURCE_KAFKA ? this.contracts.sourceDecoder(contract) : decodeJson;
     const outcome = validateBatch(contract, this.contracts.validator(contract), records, mode, decode);
     await this.store.insertAccepted(tx, target, outcome.accepted);
+    await this.announceStored(tx, target, outcome.accepted);
     const quarantineIds = await this.store.insertRejected(tx, target, outcome.rejected);
     const latest = outcome.accepted.reduce<Date | undefined>((max, r) => (!max || r.eventTime > max ? r.eventTime : max), undefined);
     await this.store.addToCounters(tx, target, outcome.accepted.length, outcome.rejected.length, latest);
@@ -88,6 +90,19 @@ export class IngestService {
     recordsCounter.add(counts.stored, { ...attributes, outcome: 'stored' });
     recordsCounter.add(counts.quarantined, { ...attributes, outcome: 'quarantined' });
     return counts;
+  }
+
+  /** The stored rows for downstream stores, in chunks that stay well under Kafka's message size limit. */
+  private async announceStored(tx: SqlExecutor, target: BatchTarget, accepted: AcceptedRow[]): Promise<void> {
+    const chunks: eventsV1.RecordsStored[] = [];
+    for (let start = 0; start < accepted.length; start += STORED_ROWS_PER_EVENT) {
+      chunks.push({
+        dataset: target.dataset,
+        contractVersion: target.contractVersion,
+        records: accepted.slice(start, start + STORED_ROWS_PER_EVENT).map((row) => ({ sourceRef: row.sourceRef, eventTime: row.eventTime, valuesJson: row.valuesJson })),
+      });
+    }
+    await this.outbox.enqueueMany(tx, Events.recordsStored, chunks);
   }
 
   /** Every rejected record to the dead-letter topic, plus one summary for the batch (never one per row). */

@@ -1,0 +1,1 @@
+export { DocumentError, type DocumentProblem, formatPath, type LocatedDocument, parseLocatedDocument } from './located-document';
