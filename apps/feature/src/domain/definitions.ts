@@ -56,7 +56,20 @@ export function viewJoinKeys(view: FeatureView, entities: ReadonlyMap<string, En
   return view.entities.flatMap((name) => entities.get(name)?.joinKeys ?? []);
 }
 
-/** One string per entity: the key value itself, or a JSON array of the values for composite keys. */
-export function entityKeyOf(values: readonly unknown[]): string {
-  return values.length === 1 ? String(values[0]) : JSON.stringify(values);
+/** Separates the values of a composite key: a control character no sane key contains. */
+export const KEY_SEPARATOR = '\u001f';
+
+/**
+ * One string per entity: the join key values as text, joined by KEY_SEPARATOR. PostgreSQL builds
+ * the same string from stored rows (`values->>'key'` is the text of a JSON scalar), so keys match
+ * whichever side computed them. Undefined when a key value is missing: such a row has no entity.
+ */
+export function entityKeyOf(values: readonly unknown[]): string | undefined {
+  const parts: string[] = [];
+  for (const value of values) {
+    if (typeof value === 'string') parts.push(value);
+    else if (typeof value === 'number' || typeof value === 'boolean') parts.push(String(value));
+    else return undefined;
+  }
+  return parts.join(KEY_SEPARATOR);
 }
