@@ -7,16 +7,13 @@ import { Client } from 'pg';
 import { decodeStatusDetails } from '@mlops/grpc';
 import { ingestionV1 as pb } from '@mlops/proto';
 import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
+import { call, createTopic, failure } from './support/grpc';
 import { type Flight, FLIGHTS_PARQUET, flightsContract, readFlights } from './support/flights';
 
 const WORKSPACE = join(__dirname, '..');
 const PORT = 51151;
 const SLICE = 40_000;
 
-type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
-const call = <T>(invoke: (cb: Callback<T>) => unknown) =>
-  new Promise<T>((resolve, reject) => invoke((error, response) => (error ? reject(error) : resolve(response))));
-const failure = (promise: Promise<unknown>) => promise.then(() => Promise.reject(new Error('expected the call to fail')), (e: grpc.ServiceError) => e);
 
 /** Broken rows an upstream producer might send, each with the rule and field it must be quarantined for. */
 const BROKEN: { value: string; rule: pb.ViolationRule; field: string }[] = [
@@ -56,10 +53,7 @@ describe('ingestion on the real flights data (real Kafka, PostgreSQL and service
     flights = await readFlights(SLICE);
     db = new Client({ connectionString: infra.databaseUrl });
     await db.connect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
-    await admin.disconnect();
+    await createTopic(kafka, topic);
     ingestion = service().start();
     await ingestion.waitUntilServing();
     client = new pb.IngestionServiceClient(`127.0.0.1:${PORT}`, grpc.credentials.createInsecure());
@@ -250,10 +244,7 @@ describe('ingestion on the real flights data (real Kafka, PostgreSQL and service
       { value: encode({ ...slice[0], delay: 9_999 }), rule: pb.ViolationRule.VIOLATION_RULE_RANGE, field: 'delay' },
       { value: encode({ ...slice[1], origin: 'XQZ' }), rule: pb.ViolationRule.VIOLATION_RULE_CATEGORY, field: 'origin' },
     ];
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: protoTopic, numPartitions: 3 }] });
-    await admin.disconnect();
+    await createTopic(kafka, protoTopic);
     const applied = await call<pb.ApplyContractResponse>((cb) => client.applyContract({ document: flightsContract(dataset, { topic: protoTopic, protobuf: { message: 'upstream.v1.Flight', schema } }), format: 0, dryRun: false }, cb));
     expect(applied.contract?.source).toMatchObject({ encoding: pb.ValueEncoding.VALUE_ENCODING_PROTOBUF, protobufMessage: 'upstream.v1.Flight' });
 

@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Metadata, status } from '@grpc/grpc-js';
 import { uuidv7 } from 'uuidv7';
-import { type CallContext, RpcError, type ServiceImplementation } from '@mlops/grpc';
+import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { GrpcController, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { ingestionV1 as pb } from '@mlops/proto';
@@ -18,7 +18,6 @@ import { IngestService } from './records/ingest.service';
 import { IngestQueryRepository } from './records/ingest-query.repository';
 import { SnapshotRepository } from './snapshots/snapshot.repository';
 import { SnapshotService } from './snapshots/snapshot.service';
-import { pageOf } from './paging';
 
 type Api = ServiceImplementation<typeof pb.IngestionServiceService>;
 

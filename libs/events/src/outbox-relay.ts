@@ -109,14 +109,21 @@ export class OutboxRelay {
     }
   }
 
-  /** Same-key rows go out in order, in one request per key; different keys in parallel. */
+  /**
+   * Same-key rows go out in order, in as few requests as the broker's size limit allows (it applies
+   * to a key's whole record batch, not to each message); different keys in parallel.
+   */
   private async send(rows: OutboxRow[]): Promise<void> {
     const byKey = new Map<string, OutboxRow[]>();
     for (const row of rows) {
       const group = `${row.topic}\u0000${row.key}`;
       byKey.set(group, [...(byKey.get(group) ?? []), row]);
     }
-    await Promise.all([...byKey.values()].map((group) => this.sendGroup(group)));
+    await Promise.all(
+      [...byKey.values()].map(async (group) => {
+        for (const part of splitBySize(group, MAX_REQUEST_BYTES)) await this.sendGroup(part);
+      }),
+    );
   }
 
   /**
@@ -152,4 +159,25 @@ export class OutboxRelay {
       tx.query(`DELETE FROM outbox WHERE published_at < now() - ($1::bigint * interval '1 millisecond')`, [retentionMs]),
     );
   }
+}
+
+/** Well under Kafka's default message.max.bytes (1 MiB), which bounds a partition's record batch. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Consecutive runs of rows whose payloads add up to at most `limit` bytes (a larger row goes alone). */
+export function splitBySize<T extends { payload: Buffer }>(rows: T[], limit: number): T[][] {
+  const parts: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const row of rows) {
+    if (current.length > 0 && size + row.payload.length > limit) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(row);
+    size += row.payload.length;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }

@@ -114,4 +114,20 @@ describe('transactional outbox (real PostgreSQL and Kafka)', () => {
     });
     expect(delivered.map((m) => event.codec.decode(m.value!).domain)).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
   });
+
+  it('publishes same-key events that together exceed the broker\'s batch limit, in order', async () => {
+    const writer = new OutboxWriter();
+    const before = probe.on(event.topic).length;
+    const big = 'x'.repeat(300 * 1024); // 12 events of 300 KiB: 3.6 MiB under one key
+    await transactionRunner(dataSource)((tx) =>
+      writer.enqueueMany(tx, event, Array.from({ length: 12 }, (_, i) => ({ reason: 'big-batch', domain: String(i), metadata: { padding: big } }))),
+    );
+    expect(await relay().relayOnce()).toBe(12);
+    const delivered = await eventually(() => {
+      const messages = probe.on(event.topic).slice(before);
+      if (messages.length < 12) throw new Error(`only ${messages.length} delivered`);
+      return messages;
+    }, 30_000);
+    expect(delivered.map((m) => event.codec.decode(m.value!).domain)).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
+  });
 });

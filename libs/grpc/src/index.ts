@@ -2,3 +2,4 @@ export { RpcError, type FieldViolation } from './rpc-error';
 export { GrpcServer, type GrpcServerOptions } from './grpc-server';
 export { bindService, type CallContext, type ServiceImplementation } from './bind-service';
 export { decodeStatusDetails, type DecodedStatusDetails } from './status-details';
+export { pageOf } from './paging';

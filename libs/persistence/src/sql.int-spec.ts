@@ -1,6 +1,6 @@
 import { type DataSource } from 'typeorm';
 import { infrastructure, migratedTestSchema } from '@mlops/testing';
-import { type CopyValue, transactionRunner } from './index';
+import { type CopyValue, streamQuery, transactionRunner } from './index';
 
 describe('copyRows (real PostgreSQL)', () => {
   const infra = infrastructure();
@@ -46,5 +46,41 @@ describe('copyRows (real PostgreSQL)', () => {
     const duplicate = transactionRunner(dataSource)((tx) => tx.copyRows('items', ['id', 'label'], [[20, 'first'], [20, 'again']]));
     await expect(duplicate).rejects.toThrow(/duplicate key/);
     expect(await dataSource.query('SELECT id FROM items WHERE id = 20')).toEqual([]);
+  });
+});
+
+describe('streamQuery (real PostgreSQL)', () => {
+  const infra = infrastructure();
+  let schema: string;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    ({ schema, dataSource } = await migratedTestSchema(infra.databaseUrl, 'stream_it', []));
+  });
+
+  afterAll(async () => {
+    await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await dataSource.destroy();
+  });
+
+  it('yields every row in order, a fetch at a time', async () => {
+    const seen: number[] = [];
+    for await (const row of streamQuery<{ n: number }>(dataSource, 'SELECT n FROM generate_series(1, $1::int) AS n ORDER BY n', [2_500], 1_000)) seen.push(row.n);
+    expect(seen).toHaveLength(2_500);
+    expect(seen.every((n, i) => n === i + 1)).toBe(true);
+  });
+
+  it('gives the connection back when the reader stops early, and the pool keeps working', async () => {
+    for (let i = 0; i < 8; i++) {
+      for await (const row of streamQuery<{ n: number }>(dataSource, 'SELECT n FROM generate_series(1, 100000) AS n', [], 100)) if (row.n === 10) break;
+    }
+    expect(await dataSource.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('fails with the database error', async () => {
+    const read = async () => {
+      for await (const _row of streamQuery(dataSource, 'SELECT 1 / 0')) void _row;
+    };
+    await expect(read()).rejects.toThrow('division by zero');
   });
 });

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@mlops/documents';
 import { type Definitions, type Entity, type Feature, type FeatureServiceDefinition, type FeatureView } from './definitions';
 import { formatDuration } from './durations';
 
@@ -51,7 +52,8 @@ function planKind<T extends { name: string }>(kind: ObjectKind, applied: Map<str
   return changes;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Stored definitions come back from jsonb with their keys reordered.
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 const diffEntity: Diff<Entity> = (before, after) => {
   const details: string[] = [];

@@ -247,7 +247,7 @@ export class PointInTimeJoin {
 export async function* joinInTimeOrder(
   joins: readonly PointInTimeJoin[],
   eventStreams: readonly AsyncIterable<KeyedEvent>[],
-  rows: AsyncIterable<EntityRow>,
+  rows: AsyncIterable<EntityRow> | Iterable<EntityRow>,
 ): AsyncGenerator<{ index: number; values: FeatureValue[][] }> {
   const streams = eventStreams.map((stream) => stream[Symbol.asyncIterator]());
   const pending: (IteratorResult<KeyedEvent> | undefined)[] = streams.map(() => undefined);

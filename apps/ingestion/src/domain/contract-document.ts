@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DocumentError, parseLocatedDocument } from '@mlops/documents';
+import { canonicalJson, DocumentError, parseLocatedDocument } from '@mlops/documents';
 import { type DataContract, type Expectation, FIELD_TYPES, type FieldSpec, parseSemVer } from './contract';
 import { compileProtobufDecoder, ProtobufSchemaError } from './protobuf-decoder';
 
@@ -170,9 +170,5 @@ function toContract(doc: ContractDocument): DataContract {
 
 /** The contract in a stable form: its digest changes exactly when its meaning does. */
 export function canonicalContract(contract: DataContract): string {
-  return JSON.stringify(contract, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : value,
-  );
+  return canonicalJson(contract);
 }

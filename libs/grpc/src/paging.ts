@@ -1,4 +1,4 @@
-import { RpcError } from '@mlops/grpc';
+import { RpcError } from './rpc-error';
 import { type commonV1 } from '@mlops/proto';
 
 const DEFAULT_PAGE = 50;
