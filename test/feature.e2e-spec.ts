@@ -97,6 +97,7 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
     METRICS_PORT: String(port - 42_000),
     SOURCE_RECONCILE_INTERVAL_MS: '300',
     MATERIALIZATION_POLL_INTERVAL_MS: '200',
+    INGESTION_ADDRESS: `127.0.0.1:${INGESTION_PORT}`,
     LOG_LEVEL: 'warn',
   });
   const ingestion = new ServiceProcess({ name: 'ingestion', grpcPort: INGESTION_PORT, workspaceRoot: WORKSPACE, env: env(INGESTION_PORT) });
@@ -220,6 +221,23 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
     expect(recent.filter((v) => v !== null).length).toBeGreaterThan(10);
     const nobody = result.rows.find((r) => plain(r.values[0]) === 'ZZZ')!;
     expect(nobody.values.slice(3).map(plain)).toEqual([null, 0, null, 0, null, null, null]);
+  });
+
+  it('retrieves for every row of an ingestion snapshot, read over gRPC, as for inline rows', async () => {
+    const { snapshot } = await call<ipb.CreateSnapshotResponse>((cb) => ingest.createSnapshot(ipb.CreateSnapshotRequest.fromPartial({ dataset }), cb));
+    const refs = [`route_stats_${dataset}:flights_1d`, `origin_delays_${dataset}:mean_delay_7d`];
+    const result = await historical({ features: { selection: { $case: 'features', value: { refs } } }, entitySource: { $case: 'entitySnapshotId', value: snapshot!.snapshotId }, batchSize: 5_000 });
+    expect(result.header?.columns.map((c) => c.name)).toEqual(['date', 'delay', 'distance', 'origin', 'destination', 'flights_1d', 'mean_delay_7d']);
+    expect(result.summary?.rowCount).toBe(flights.length);
+    for (let i = 0; i < result.rows.length; i += 199) {
+      const [date, , , origin, destination, flights1d, mean7d] = result.rows[i].values.map(plain);
+      const expected = bruteForce(flights, origin as string, destination as string, (date as Date).getTime());
+      expect(flights1d).toBe(expected[3]);
+      if (expected[0] === null) expect(mean7d).toBeNull();
+      else expect(mean7d).toBeCloseTo(expected[0] as number, 9);
+    }
+    const missing = await failure(historical({ features: { selection: { $case: 'features', value: { refs } } }, entitySource: { $case: 'entitySnapshotId', value: 'sha256:0000' } }));
+    expect(missing.code).toBe(grpc.status.NOT_FOUND);
   });
 
   it('keeps the online store equal to the offline values as of each entity\'s latest event', async () => {

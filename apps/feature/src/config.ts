@@ -7,6 +7,8 @@ export const featureConfig = serviceConfigSchema({ grpcPort: 50052, metricsPort:
   MATERIALIZATION_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   /** Most entities one GetOnlineFeatures call may ask for (RESOURCE_EXHAUSTED above). */
   ONLINE_MAX_ENTITIES: z.coerce.number().int().min(1).default(1_000),
+  /** The ingestion service's gRPC address, for entity rows read from its snapshots. */
+  INGESTION_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
   /** Most entity rows one GetHistoricalFeatures request may carry inline. */
   HISTORICAL_MAX_INLINE_ROWS: z.coerce.number().int().min(1).default(100_000),
 });

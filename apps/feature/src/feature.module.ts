@@ -14,6 +14,7 @@ import { OnlineService } from './online/online.service';
 import { OnlineStoreRepository } from './online/online-store.repository';
 import { ParityService } from './online/parity.service';
 import { HistoricalService } from './retrieval/historical.service';
+import { IngestionClient } from './retrieval/ingestion-client';
 import { SelectionResolver } from './retrieval/selection';
 
 @Module({
@@ -32,6 +33,7 @@ import { SelectionResolver } from './retrieval/selection';
     MaterializationRunner,
     SelectionResolver,
     HistoricalService,
+    IngestionClient,
     OnlineService,
     ParityService,
   ],

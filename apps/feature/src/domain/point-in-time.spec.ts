@@ -21,7 +21,7 @@ async function* stream<T>(items: T[]): AsyncGenerator<T> {
 async function valuesAt(events: SourceEvent[], rows: AsOfRow[], view = ORIGIN) {
   const joined = joinInTimeOrder([new PointInTimeJoin(view)], [stream(events.map((event) => ({ entityKey: 'ATL', event })))], stream(rows.map((r) => ({ ...r, keys: ['ATL'] }))));
   const out: { index: number; values: FeatureValue[] }[] = [];
-  for await (const { index, values } of joined) out.push({ index, values: values[0] });
+  for await (const { row, values } of joined) out.push({ index: row.index, values: values[0] });
   return out;
 }
 const named = (view: typeof ORIGIN, values: FeatureValue[]) => Object.fromEntries(view.features.map((f, i) => [f.name, values[i]]));
@@ -132,7 +132,7 @@ describe('pointInTime', () => {
       .map((r, index) => ({ ...r, index }));
     const joined = joinInTimeOrder([new PointInTimeJoin(ORIGIN), new PointInTimeJoin(ROUTE)], [stream(events), stream(events)], stream(rows.map((r) => ({ index: r.index, timeMs: r.timeMs, keys: [r.key, r.key] }))));
     let checked = 0;
-    for await (const { index, values } of joined) {
+    for await (const { row: { index }, values } of joined) {
       const row = rows[index];
       const own = events.filter((e) => e.entityKey === row.key).map((e) => e.event);
       [ORIGIN, ROUTE].forEach((view, v) =>

@@ -244,29 +244,32 @@ export class PointInTimeJoin {
  * stream (ascending time): one pass over each, rows answered in the order they came. Memory holds
  * each view's open windows, never a whole stream.
  */
-export async function* joinInTimeOrder(
+export async function* joinInTimeOrder<R extends EntityRow>(
   joins: readonly PointInTimeJoin[],
   eventStreams: readonly AsyncIterable<KeyedEvent>[],
-  rows: AsyncIterable<EntityRow> | Iterable<EntityRow>,
-): AsyncGenerator<{ index: number; values: FeatureValue[][] }> {
+  rows: AsyncIterable<R> | Iterable<R>,
+): AsyncGenerator<{ row: R; values: FeatureValue[][] }> {
   const streams = eventStreams.map((stream) => stream[Symbol.asyncIterator]());
   const pending: (IteratorResult<KeyedEvent> | undefined)[] = streams.map(() => undefined);
   let previous = Number.NEGATIVE_INFINITY;
-  for await (const row of rows) {
-    if (row.timeMs < previous) throw new EntityRowOrderError(row.index);
-    previous = row.timeMs;
-    for (let v = 0; v < joins.length; v++) {
-      for (;;) {
-        pending[v] ??= await streams[v].next();
-        const next = pending[v]!;
-        if (next.done || next.value.event.timeMs > row.timeMs) break;
-        joins[v].addEvent(next.value.entityKey, next.value.event);
-        pending[v] = undefined;
+  try {
+    for await (const row of rows) {
+      if (row.timeMs < previous) throw new EntityRowOrderError(row.index);
+      previous = row.timeMs;
+      for (let v = 0; v < joins.length; v++) {
+        for (;;) {
+          pending[v] ??= await streams[v].next();
+          const next = pending[v]!;
+          if (next.done || next.value.event.timeMs > row.timeMs) break;
+          joins[v].addEvent(next.value.entityKey, next.value.event);
+          pending[v] = undefined;
+        }
       }
+      yield { row, values: joins.map((join, v) => join.valuesAt(row.keys[v], row.timeMs)) };
     }
-    yield { index: row.index, values: joins.map((join, v) => join.valuesAt(row.keys[v], row.timeMs)) };
+  } finally {
+    for (const stream of streams) await stream.return?.();
   }
-  for (const stream of streams) await stream.return?.();
 }
 
 export class EntityRowOrderError extends Error {

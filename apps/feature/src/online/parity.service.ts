@@ -42,7 +42,7 @@ export class ParityService {
         [this.offline.events(s.view.name, samples[samples.length - 1].time.getTime())],
         samples.map((sample, index) => ({ index, timeMs: sample.time.getTime(), keys: [sample.entityKey] })),
       );
-      for await (const { index, values } of joined) offline[index] = values[0];
+      for await (const { row, values } of joined) offline[row.index] = values[0];
       const online = await this.computer.compute(this.db, s.view, samples.map((sample) => ({ entityKey: sample.entityKey, asOf: sample.time })));
       response.samples += samples.length;
       samples.forEach((sample, n) => {

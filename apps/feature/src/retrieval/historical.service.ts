@@ -5,109 +5,151 @@ import { RpcError } from '@mlops/grpc';
 import { SERVICE_CONFIG } from '@mlops/platform';
 import { commonV1, type featureV1 } from '@mlops/proto';
 import { type FeatureConfig } from '../config';
+import { SourceContractRepository } from '../contracts/source-contract.repository';
 import { entityKeyOf } from '../domain/definitions';
-import { compileView, type EntityRow, joinInTimeOrder, PointInTimeJoin } from '../domain/point-in-time';
+import { compileView, type EntityRow, EntityRowOrderError, joinInTimeOrder, PointInTimeJoin } from '../domain/point-in-time';
 import { fromValue, toDataType, toValue } from '../feature.mapper';
 import { OfflineStore } from '../offline/offline-store';
+import { IngestionClient } from './ingestion-client';
 import { featureNames, type Selection, SelectionResolver } from './selection';
 
 const DEFAULT_BATCH = 1_000;
 const MAX_BATCH = 10_000;
 
 /** What a retrieval streams: a header, row batches in entity-row order, then a summary. */
-export type HistoricalMessage = featureV1.GetHistoricalFeaturesResponse['message'];
+export type HistoricalMessage = NonNullable<featureV1.GetHistoricalFeaturesResponse['message']>;
+
+/** An entity row with its cells, which the result repeats before the features. */
+type InputRow = EntityRow & { cells: commonV1.FeatureValue[] };
 
 /**
- * Point-in-time correct retrieval: entity rows (ascending time) joined with each selected view in
- * one pass over the view's events in the offline store, streamed in batches so neither the rows
- * nor the result has to fit in memory.
+ * Point-in-time correct retrieval: entity rows (ascending time; inline, or an ingestion snapshot
+ * read over gRPC) joined with each selected view in one pass over the view's events in the offline
+ * store, streamed in batches: neither the entity rows nor the result has to fit in memory.
  */
 @Injectable()
 export class HistoricalService {
   constructor(
     private readonly selections: SelectionResolver,
     private readonly offline: OfflineStore,
+    private readonly contracts: SourceContractRepository,
+    private readonly ingestion: IngestionClient,
     @Inject(SERVICE_CONFIG) private readonly config: FeatureConfig,
   ) {}
 
-  async *retrieve(request: featureV1.GetHistoricalFeaturesRequest, signal: AbortSignal): AsyncGenerator<NonNullable<HistoricalMessage>> {
+  async *retrieve(request: featureV1.GetHistoricalFeaturesRequest, signal: AbortSignal): AsyncGenerator<HistoricalMessage> {
     const selection = await this.selections.resolve(request.features);
-    const source = request.entitySource;
-    if (!source) throw RpcError.invalidArgument('no entity rows', [{ field: 'entity_source', description: 'give entity_rows' }]);
-    if (source.$case === 'entitySnapshotId') {
-      throw RpcError.invalidArgument('entity rows from an ingestion snapshot are not supported yet', [{ field: 'entity_snapshot_id', description: 'give the rows inline in entity_rows' }]);
-    }
     if (request.outputDataset) throw RpcError.invalidArgument('writing the result as a dataset snapshot is not supported yet', [{ field: 'output_dataset', description: 'leave empty' }]);
-    const entityRows = source.value;
-    const rows = checkEntityRows(entityRows, selection, this.config.HISTORICAL_MAX_INLINE_ROWS);
+    const source = request.entitySource;
+    if (!source) throw RpcError.invalidArgument('no entity rows', [{ field: 'entity_source', description: 'give entity_rows or entity_snapshot_id' }]);
+    const input = source.$case === 'entityRows' ? this.inline(source.value, selection) : await this.fromSnapshot(source.value, request.eventTimestampColumn, selection, signal);
+
     const names = featureNames(selection, request.fullFeatureNames);
     const selected = selection.views.flatMap((s) => s.features.map((i) => s.view.features[i]));
     yield {
       $case: 'header',
       value: {
-        columns: [...entityRows.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))],
+        columns: [...input.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))],
         featureViews: selection.views.map((s) => ({ name: s.view.name, version: s.version })),
         featureService: selection.featureService,
       },
     };
-
-    const until = rows.length > 0 ? rows[rows.length - 1].timeMs : 0;
     const joined = joinInTimeOrder(
       selection.views.map((s) => new PointInTimeJoin(compileView(s.view))),
-      selection.views.map((s) => this.offline.events(s.view.name, until)),
-      rows,
+      selection.views.map((s) => this.offline.events(s.view.name, input.untilMs)),
+      input.rows,
     );
     const batchSize = Math.min(request.batchSize || DEFAULT_BATCH, MAX_BATCH);
     const digest = createHash('sha256');
     let batch: commonV1.Row[] = [];
     let startRow = 0;
-    for await (const { index, values } of joined) {
-      if (signal.aborted) return;
-      const input = entityRows.rows[index].values;
-      digest.update(JSON.stringify(input.map(fromValue)));
-      const features = selection.views.flatMap((s, v) => s.features.map((i) => toValue(s.view.features[i].type, values[v][i])));
-      batch.push({ values: [...input, ...features] });
-      if (batch.length === batchSize) {
-        yield { $case: 'rows', value: { startRow, rows: batch } };
-        startRow += batch.length;
-        batch = [];
+    try {
+      for await (const { row, values } of joined) {
+        if (signal.aborted) return;
+        digest.update(JSON.stringify(row.cells.map(fromValue)));
+        const features = selection.views.flatMap((s, v) => s.features.map((i) => toValue(s.view.features[i].type, values[v][i])));
+        batch.push({ values: [...row.cells, ...features] });
+        if (batch.length === batchSize) {
+          yield { $case: 'rows', value: { startRow, rows: batch } };
+          startRow += batch.length;
+          batch = [];
+        }
       }
+    } catch (error) {
+      if (error instanceof EntityRowOrderError) throw outOfOrder(error.rowIndex);
+      throw error;
     }
     if (batch.length > 0) yield { $case: 'rows', value: { startRow, rows: batch } };
-    yield { $case: 'summary', value: { rowCount: rows.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId: '' } };
+    yield { $case: 'summary', value: { rowCount: startRow + batch.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId: '' } };
+  }
+
+  /** Inline rows are all checked before anything is streamed. */
+  private inline(entityRows: featureV1.EntityRows, selection: Selection) {
+    const { columns, rows, eventTimestampColumn } = entityRows;
+    if (rows.length > this.config.HISTORICAL_MAX_INLINE_ROWS) {
+      throw new RpcError(status.RESOURCE_EXHAUSTED, `${rows.length} entity rows inline; at most ${this.config.HISTORICAL_MAX_INLINE_ROWS}`, [{ field: 'entity_rows.rows', description: 'send fewer rows, or name an ingestion snapshot as entity_snapshot_id' }], 'RESOURCE_EXHAUSTED');
+    }
+    const read = rowReader(columns, eventTimestampColumn, selection, 'entity_rows');
+    let previous = Number.NEGATIVE_INFINITY;
+    const checked = rows.map((row, index) => {
+      const entityRow = read(row.values, index);
+      if (entityRow.timeMs < previous) throw outOfOrder(index);
+      previous = entityRow.timeMs;
+      return entityRow;
+    });
+    return { columns, rows: checked, untilMs: checked.at(-1)?.timeMs ?? 0 };
+  }
+
+  /** Snapshot rows come in event-time order; they are checked as they stream (a bad row ends the stream with its status). */
+  private async fromSnapshot(snapshotId: string, timestampColumn: string, selection: Selection, signal: AbortSignal) {
+    const messages = this.ingestion.readSnapshot(snapshotId, signal);
+    const first = await messages.next();
+    const header = first.done || first.value.message?.$case !== 'header' ? undefined : first.value.message.value;
+    if (!header?.snapshot) throw new RpcError(status.INTERNAL, `ingestion sent no header for snapshot "${snapshotId}"`, [], 'INGESTION_FAILED');
+    const contract = (await this.contracts.all()).get(header.snapshot.dataset);
+    const column = timestampColumn || contract?.eventTimeField || '';
+    const read = rowReader(header.columns, column, selection, 'entity_snapshot_id');
+    async function* rows(): AsyncGenerator<InputRow> {
+      let index = 0;
+      for await (const message of messages) {
+        if (message.message?.$case !== 'rows') continue;
+        for (const row of message.message.value.rows) yield read(row.values, index++);
+      }
+    }
+    // Events up to the snapshot's latest event time cover every row when the timestamp column is the event time.
+    const end = header.snapshot.eventTimeRange?.end?.getTime() ?? Date.now();
+    return { columns: header.columns, rows: rows(), untilMs: column === contract?.eventTimeField ? end : Number.MAX_SAFE_INTEGER };
   }
 }
 
-/** Checks inline entity rows up front and reads their times and keys: a bad row fails the call before anything is streamed. */
-function checkEntityRows(entityRows: featureV1.EntityRows, selection: Selection, maxRows: number): EntityRow[] {
-  const { columns, rows, eventTimestampColumn } = entityRows;
-  if (rows.length > maxRows) throw new RpcError(status.RESOURCE_EXHAUSTED, `${rows.length} entity rows inline; at most ${maxRows}`, [{ field: 'entity_rows.rows', description: `send at most ${maxRows} rows per request` }], 'RESOURCE_EXHAUSTED');
+function outOfOrder(index: number): RpcError {
+  return RpcError.invalidArgument(`entity rows must be in ascending timestamp order; row ${index} is earlier than row ${index - 1}`, [{ field: `entity_rows.rows[${index}]`, description: 'sort the rows by their timestamp' }]);
+}
+
+/** Checks the columns once and returns what reads (and checks) one row: its time, its key in each view, its cells. */
+function rowReader(columns: commonV1.ColumnSchema[], timestampColumn: string, selection: Selection, field: string): (cells: commonV1.FeatureValue[], index: number) => InputRow {
   const position = new Map(columns.map((c, i) => [c.name, i]));
-  const timeAt = position.get(eventTimestampColumn);
-  if (timeAt === undefined) throw RpcError.invalidArgument(`timestamp column "${eventTimestampColumn}" is not among the entity row columns`, [{ field: 'entity_rows.event_timestamp_column', description: `one of ${columns.map((c) => c.name).join(', ')}` }]);
-  if (columns[timeAt].type !== commonV1.DataType.DATA_TYPE_TIMESTAMP) throw RpcError.invalidArgument(`column "${eventTimestampColumn}" must be a timestamp`, [{ field: `entity_rows.columns[${timeAt}].type`, description: 'DATA_TYPE_TIMESTAMP' }]);
+  const timeAt = position.get(timestampColumn);
+  if (timeAt === undefined) throw RpcError.invalidArgument(`timestamp column "${timestampColumn}" is not among the entity row columns`, [{ field: `${field}.event_timestamp_column`, description: `one of ${columns.map((c) => c.name).join(', ')}` }]);
+  if (columns[timeAt].type !== commonV1.DataType.DATA_TYPE_TIMESTAMP) throw RpcError.invalidArgument(`column "${timestampColumn}" must be a timestamp`, [{ field: `${field}.columns[${timeAt}].type`, description: 'DATA_TYPE_TIMESTAMP' }]);
   const keyColumns = selection.views.map((s) =>
     s.joinKeys.map((key) => {
       const at = position.get(key);
-      if (at === undefined) throw RpcError.invalidArgument(`missing entity key "${key}" (join key of feature view "${s.view.name}")`, [{ field: 'entity_rows.columns', description: `add a column "${key}"` }]);
+      if (at === undefined) throw RpcError.invalidArgument(`missing entity key "${key}" (join key of feature view "${s.view.name}")`, [{ field: `${field}.columns`, description: `add a column "${key}"` }]);
       return at;
     }),
   );
-  let previous = Number.NEGATIVE_INFINITY;
-  return rows.map((row, index): EntityRow => {
-    if (row.values.length !== columns.length) throw RpcError.invalidArgument(`entity row ${index} has ${row.values.length} values for ${columns.length} columns`, [{ field: `entity_rows.rows[${index}]`, description: 'one value per column' }]);
-    const time = row.values[timeAt].kind;
+  return (cells, index) => {
+    if (cells.length !== columns.length) throw RpcError.invalidArgument(`entity row ${index} has ${cells.length} values for ${columns.length} columns`, [{ field: `${field}.rows[${index}]`, description: 'one value per column' }]);
+    const time = cells[timeAt].kind;
     if (time?.$case !== 'timestampValue' || Number.isNaN(time.value.getTime())) {
-      throw RpcError.invalidArgument(`entity row ${index} has no valid timestamp in "${eventTimestampColumn}"`, [{ field: `entity_rows.rows[${index}].values[${timeAt}]`, description: 'a timestamp value' }]);
+      throw RpcError.invalidArgument(`entity row ${index} has no valid timestamp in "${timestampColumn}"`, [{ field: `${field}.rows[${index}].values[${timeAt}]`, description: 'a timestamp value' }]);
     }
-    const timeMs = time.value.getTime();
-    if (timeMs < previous) throw RpcError.invalidArgument(`entity rows must be in ascending timestamp order; row ${index} is earlier than row ${index - 1}`, [{ field: `entity_rows.rows[${index}]`, description: 'sort the rows by their timestamp' }]);
-    previous = timeMs;
     const keys = keyColumns.map((positions, v) => {
-      const key = entityKeyOf(positions.map((at) => fromValue(row.values[at])));
-      if (key === undefined) throw RpcError.invalidArgument(`entity row ${index} has no value for a join key of feature view "${selection.views[v].view.name}"`, [{ field: `entity_rows.rows[${index}]`, description: `set ${selection.views[v].joinKeys.join(', ')}` }]);
+      const key = entityKeyOf(positions.map((at) => fromValue(cells[at])));
+      if (key === undefined) throw RpcError.invalidArgument(`entity row ${index} has no value for a join key of feature view "${selection.views[v].view.name}"`, [{ field: `${field}.rows[${index}]`, description: `set ${selection.views[v].joinKeys.join(', ')}` }]);
       return key;
     });
-    return { index, timeMs, keys };
-  });
+    return { index, timeMs: time.value.getTime(), keys, cells };
+  };
 }
