@@ -5,6 +5,8 @@ import { serviceConfigSchema } from '@mlops/config';
 export const featureConfig = serviceConfigSchema({ grpcPort: 50052, metricsPort: 9102 }).extend({
   /** How often idle workers look for queued batch materializations. */
   MATERIALIZATION_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  /** How often the online values of entities touched by new events are brought up to date. */
+  CONTINUOUS_MATERIALIZATION_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
   /** Most entities one GetOnlineFeatures call may ask for (RESOURCE_EXHAUSTED above). */
   ONLINE_MAX_ENTITIES: z.coerce.number().int().min(1).default(1_000),
   /** The ingestion service's gRPC address, for entity rows read from its snapshots. */

@@ -8,7 +8,9 @@ import { MaterializationJobRepository } from './materialization/materialization-
 import { MaterializationRunner } from './materialization/materialization-runner';
 import { OfflineStore } from './offline/offline-store';
 import { RecordsStoredHandler } from './offline/records-stored.handler';
+import { ContinuousMaterializer } from './online/continuous-materializer';
 import { Materializer } from './online/materializer';
+import { OnlinePendingRepository } from './online/online-pending.repository';
 import { OnlineComputer } from './online/online-computer';
 import { OnlineService } from './online/online.service';
 import { OnlineStoreRepository } from './online/online-store.repository';
@@ -29,6 +31,8 @@ import { SelectionResolver } from './retrieval/selection';
     OnlineComputer,
     OnlineStoreRepository,
     Materializer,
+    OnlinePendingRepository,
+    ContinuousMaterializer,
     MaterializationJobRepository,
     MaterializationRunner,
     SelectionResolver,

@@ -13,6 +13,7 @@ import { parseDefinitions } from '../domain/definitions-document';
 import { type ObjectKind, type PlannedChange, planChanges } from '../domain/plan';
 import { MaterializationJobRepository } from '../materialization/materialization-job.repository';
 import { OfflineStore } from '../offline/offline-store';
+import { OnlinePendingRepository } from '../online/online-pending.repository';
 import { OnlineStoreRepository } from '../online/online-store.repository';
 import { DefinitionsRepository } from './definitions.repository';
 
@@ -48,6 +49,7 @@ export class DefinitionsService {
     private readonly contracts: SourceContractRepository,
     private readonly offline: OfflineStore,
     private readonly online: OnlineStoreRepository,
+    private readonly pending: OnlinePendingRepository,
     private readonly jobs: MaterializationJobRepository,
     private readonly outbox: OutboxWriter,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
@@ -97,6 +99,7 @@ export class DefinitionsService {
         if (change.kind === 'feature_view') {
           await this.offline.clearView(tx, change.name);
           await this.online.clear(tx, change.name);
+          await this.pending.forget(tx, change.name);
         }
         continue;
       }
@@ -112,6 +115,7 @@ export class DefinitionsService {
       await this.offline.clearView(tx, view.name);
       await this.offline.indexView(tx, view.name, view.source, viewJoinKeys(view, entities));
       await this.online.clear(tx, view.name);
+      await this.pending.forget(tx, view.name);
       if (view.online) await this.jobs.enqueue(tx, [view.name], undefined);
     }
   }

@@ -59,6 +59,15 @@ export class FeatureSchema1764000000201 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (view_name, entity_key)
       )`);
+    // Entities whose online values are behind their offline events, for the continuous materializer.
+    await runner.query(`
+      CREATE TABLE online_pending (
+        view_name text NOT NULL,
+        entity_key text COLLATE "C" NOT NULL,
+        version bigint NOT NULL DEFAULT 1,
+        since timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (view_name, entity_key)
+      )`);
     await runner.query(`
       CREATE TABLE materialization_jobs (
         job_id uuid PRIMARY KEY,
@@ -76,6 +85,6 @@ export class FeatureSchema1764000000201 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    for (const table of ['materialization_jobs', 'online_values', 'view_rows', 'source_rows', 'definitions', 'source_contracts']) await runner.query(`DROP TABLE ${table}`);
+    for (const table of ['materialization_jobs', 'online_pending', 'online_values', 'view_rows', 'source_rows', 'definitions', 'source_contracts']) await runner.query(`DROP TABLE ${table}`);
   }
 }

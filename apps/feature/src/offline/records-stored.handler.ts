@@ -1,35 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import { Events, OutboxWriter } from '@mlops/events';
+import { Events } from '@mlops/events';
 import { type SqlTransaction } from '@mlops/persistence';
 import { OnEvent } from '@mlops/platform';
-import { eventsV1 } from '@mlops/proto';
+import { type eventsV1 } from '@mlops/proto';
 import { viewJoinKeys } from '../domain/definitions';
 import { DefinitionsRepository } from '../definitions/definitions.repository';
-import { Materializer } from '../online/materializer';
+import { OnlinePendingRepository } from '../online/online-pending.repository';
 import { OfflineStore } from './offline-store';
 
-const meter = metrics.getMeter('feature');
-const rowsStored = meter.createCounter('feature.offline.rows', { description: 'Source rows added to the offline store, by dataset' });
-const onlineWrites = meter.createCounter('feature.online.values_written', { description: 'Online rows written by continuous materialization, by view' });
+const rowsStored = metrics.getMeter('feature').createCounter('feature.offline.rows', { description: 'Source rows added to the offline store, by dataset' });
 
 /**
- * Builds the offline store from ingestion's stored-records events and keeps the online store
- * current from the same events (continuous materialization), in one transaction per event with
- * the event recorded as processed: a redelivery changes nothing.
+ * Builds the offline store from ingestion's stored-records events, in one transaction per event with
+ * the event recorded as processed (a redelivery changes nothing), and marks the entities it touched
+ * in online views for the continuous materializer.
  */
 @Injectable()
 export class RecordsStoredHandler {
   constructor(
     private readonly offline: OfflineStore,
     private readonly definitions: DefinitionsRepository,
-    private readonly materializer: Materializer,
-    private readonly outbox: OutboxWriter,
+    private readonly pending: OnlinePendingRepository,
   ) {}
 
   @OnEvent(Events.recordsStored)
   async onRecordsStored(event: eventsV1.RecordsStored, _envelope: unknown, tx: SqlTransaction): Promise<void> {
-    const started = Date.now();
     const seqs = await this.offline.insertSourceRows(
       tx,
       event.dataset,
@@ -39,22 +35,10 @@ export class RecordsStoredHandler {
     rowsStored.add(seqs.length, { dataset: event.dataset });
     const applied = await this.definitions.applied(tx);
     const entities = new Map([...applied.entities].map(([name, e]) => [name, e.definition]));
-    for (const { version, definition: view } of applied.featureViews.values()) {
+    for (const { definition: view } of applied.featureViews.values()) {
       if (view.source !== event.dataset) continue;
       const touched = await this.offline.indexView(tx, view.name, view.source, viewJoinKeys(view, entities), seqs);
-      if (!view.online || touched.length === 0) continue;
-      const written = await this.materializer.materialize(tx, view, version, touched);
-      onlineWrites.add(written, { view: view.name });
-      const times = event.records.map((r) => r.eventTime?.getTime() ?? 0);
-      await this.outbox.enqueue(tx, Events.materializationCompleted, {
-        jobId: '',
-        mode: eventsV1.MaterializationMode.MATERIALIZATION_MODE_CONTINUOUS,
-        featureViews: [{ name: view.name, version }],
-        range: { start: new Date(Math.min(...times)), end: new Date(Math.max(...times) + 1) },
-        rowsRead: seqs.length,
-        valuesWritten: written,
-        duration: { seconds: Math.floor((Date.now() - started) / 1000), nanos: ((Date.now() - started) % 1000) * 1e6 },
-      });
+      if (view.online) await this.pending.mark(tx, view.name, touched);
     }
   }
 }

@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { RpcError } from '@mlops/grpc';
 import { type featureV1 } from '@mlops/proto';
 import { type Entity, type Feature, type FeatureServiceDefinition, type FeatureView, viewJoinKeys } from '../domain/definitions';
-import { DefinitionsRepository, type Versioned } from '../definitions/definitions.repository';
+import { DefinitionsRepository } from '../definitions/definitions.repository';
 
 /** One view of a selection, pinned to a version, with the features asked of it. */
 export interface SelectedView {
@@ -26,15 +26,22 @@ const REF = /^([a-z][a-z0-9_]*)(?:@(\d+))?:([a-z][a-z0-9_]*)$/;
 export class SelectionResolver {
   constructor(private readonly definitions: DefinitionsRepository) {}
 
+  /**
+   * One read of the applied definitions per call (a pinned older version costs one more): lookups
+   * resolve their selection on every request, so its round trips are part of the online latency.
+   */
   async resolve(selection: featureV1.FeatureSelection | undefined): Promise<Selection> {
     const chosen = selection?.selection;
     if (!chosen) throw RpcError.invalidArgument('no features selected', [{ field: 'features', description: 'name a feature service or list feature references' }]);
+    const applied = await this.definitions.applied();
     const wanted: { view: string; version: number; features: string[]; field: string }[] = [];
     let featureService: Selection['featureService'];
     if (chosen.$case === 'featureService') {
-      const service = await this.definitions.find<FeatureServiceDefinition>('feature_service', chosen.value.name, chosen.value.version);
-      if (!service) throw RpcError.notFound(`feature service "${chosen.value.name}"${chosen.value.version ? ` version ${chosen.value.version}` : ''} not found`);
-      featureService = { name: chosen.value.name, version: service.version };
+      const { name, version } = chosen.value;
+      const latest = applied.featureServices.get(name);
+      const service = version === 0 || version === latest?.version ? latest : await this.definitions.find<FeatureServiceDefinition>('feature_service', name, version);
+      if (!service) throw RpcError.notFound(`feature service "${name}"${version ? ` version ${version}` : ''} not found`);
+      featureService = { name, version: service.version };
       for (const p of service.definition.projections) wanted.push({ view: p.view, version: 0, features: p.features, field: 'features.feature_service' });
     } else {
       if (chosen.value.refs.length === 0) throw RpcError.invalidArgument('no features selected', [{ field: 'features.features.refs', description: 'list at least one feature' }]);
@@ -47,20 +54,20 @@ export class SelectionResolver {
         else wanted.push({ view, version: Number(version ?? 0), features: [feature], field: `features.features.refs[${i}]` });
       });
     }
-    const entities = new Map<string, Entity>();
+    const entities = new Map<string, Entity>([...applied.entities].map(([name, e]) => [name, e.definition]));
     const views: SelectedView[] = [];
     for (const w of wanted) {
-      const found = await this.definitions.find<FeatureView>('feature_view', w.view, w.version);
+      const latest = applied.featureViews.get(w.view);
+      const found = w.version === 0 || w.version === latest?.version ? latest : await this.definitions.find<FeatureView>('feature_view', w.view, w.version);
       if (!found) throw RpcError.notFound(`feature view "${w.view}"${w.version ? ` version ${w.version}` : ''} not found`);
       const features = w.features.length === 0 ? found.definition.features.map((_f, i) => i) : w.features.map((name) => indexOf(found, name, w.field));
-      for (const name of found.definition.entities) if (!entities.has(name)) entities.set(name, (await this.definitions.find<Entity>('entity', name))!.definition);
       views.push({ view: found.definition, version: found.version, joinKeys: viewJoinKeys(found.definition, entities), features });
     }
     return { views, featureService };
   }
 }
 
-function indexOf(view: Versioned<FeatureView>, name: string, field: string): number {
+function indexOf(view: { version: number; definition: FeatureView }, name: string, field: string): number {
   const index = view.definition.features.findIndex((f: Feature) => f.name === name);
   if (index < 0) {
     const known = view.definition.features.map((f) => f.name).join(', ');
