@@ -240,6 +240,36 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
     expect(missing.code).toBe(grpc.status.NOT_FOUND);
   });
 
+  it('writes a retrieval back as an ingestion dataset snapshot that training can name', async () => {
+    const output = `training_set_${run}`;
+    const request = {
+      features: { selection: { $case: 'featureService' as const, value: { name: `delays_${dataset}`, version: 0 } } },
+      entitySource: { $case: 'entityRows' as const, value: entityRows(flights.slice(0, 3_000).map((f) => ({ origin: f.origin, destination: f.destination, at: Date.parse(f.date) }))) },
+      fullFeatureNames: true,
+      outputDataset: output,
+    };
+    const result = await historical(request);
+    const snapshotId = result.summary?.outputSnapshotId ?? '';
+    expect(snapshotId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const { snapshot } = await call<ipb.GetSnapshotResponse>((cb) => ingest.getSnapshot({ snapshotId }, cb));
+    expect([snapshot?.dataset, snapshot?.rowCount, snapshot?.quarantinedCount]).toEqual([output, 3_000, 0]);
+    expect(snapshot?.labels.feature_service).toBe(`delays_${dataset}@1`);
+
+    const stored: commonV1.Row[] = [];
+    let columns: string[] = [];
+    for await (const message of ingest.readSnapshot(ipb.ReadSnapshotRequest.fromPartial({ snapshotId })) as AsyncIterable<ipb.ReadSnapshotResponse>) {
+      if (message.message?.$case === 'header') columns = message.message.value.columns.map((c) => c.name);
+      if (message.message?.$case === 'rows') stored.push(...message.message.value.rows);
+    }
+    expect(columns).toEqual(result.header!.columns.map((c) => c.name));
+    // The stored rows are the streamed ones (the snapshot orders them by time, as they came).
+    const key = (row: commonV1.Row) => JSON.stringify(row.values.map((v) => { const p = plain(v); return p instanceof Date ? p.toISOString() : p; }));
+    expect(stored.map(key).sort()).toEqual(result.rows.map(key).sort());
+
+    const again = await failure(historical(request));
+    expect([again.code, again.details]).toEqual([grpc.status.FAILED_PRECONDITION, `output dataset "${output}" already holds 3000 records; name a new one`]);
+  });
+
   it('keeps the online store equal to the offline values as of each entity\'s latest event', async () => {
     const origins = ['ATL', 'ORD', 'DFW', 'LAX', 'SFO', 'DEN', 'PHX', 'SEA'].filter((o) => flights.some((f) => f.origin === o));
     const service = { selection: { $case: 'featureService' as const, value: { name: `delays_${dataset}`, version: 0 } } };

@@ -39,21 +39,27 @@ export class HistoricalService {
 
   async *retrieve(request: featureV1.GetHistoricalFeaturesRequest, signal: AbortSignal): AsyncGenerator<HistoricalMessage> {
     const selection = await this.selections.resolve(request.features);
-    if (request.outputDataset) throw RpcError.invalidArgument('writing the result as a dataset snapshot is not supported yet', [{ field: 'output_dataset', description: 'leave empty' }]);
     const source = request.entitySource;
     if (!source) throw RpcError.invalidArgument('no entity rows', [{ field: 'entity_source', description: 'give entity_rows or entity_snapshot_id' }]);
     const input = source.$case === 'entityRows' ? this.inline(source.value, selection) : await this.fromSnapshot(source.value, request.eventTimestampColumn, selection, signal);
 
     const names = featureNames(selection, request.fullFeatureNames);
     const selected = selection.views.flatMap((s) => s.features.map((i) => s.view.features[i]));
-    yield {
-      $case: 'header',
-      value: {
-        columns: [...input.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))],
-        featureViews: selection.views.map((s) => ({ name: s.view.name, version: s.version })),
-        featureService: selection.featureService,
-      },
-    };
+    const columns = [...input.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))];
+    const featureViews = selection.views.map((s) => ({ name: s.view.name, version: s.version }));
+    const output = request.outputDataset
+      ? await this.ingestion.openOutput({
+          dataset: request.outputDataset,
+          columns,
+          timestampColumn: input.timestampColumn,
+          entityKeys: selection.views[0].joinKeys,
+          labels: {
+            feature_views: featureViews.map((v) => `${v.name}@${v.version}`).join(','),
+            ...(selection.featureService ? { feature_service: `${selection.featureService.name}@${selection.featureService.version}` } : {}),
+          },
+        })
+      : undefined;
+    yield { $case: 'header', value: { columns, featureViews, featureService: selection.featureService } };
     const joined = joinInTimeOrder(
       selection.views.map((s) => new PointInTimeJoin(compileView(s.view))),
       selection.views.map((s) => this.offline.events(s.view.name, input.untilMs)),
@@ -65,10 +71,15 @@ export class HistoricalService {
     let startRow = 0;
     try {
       for await (const { row, values } of joined) {
-        if (signal.aborted) return;
+        if (signal.aborted) {
+          output?.abort();
+          return;
+        }
         digest.update(JSON.stringify(row.cells.map(fromValue)));
         const features = selection.views.flatMap((s, v) => s.features.map((i) => toValue(s.view.features[i].type, values[v][i])));
-        batch.push({ values: [...row.cells, ...features] });
+        const cells = [...row.cells, ...features];
+        await output?.add(cells);
+        batch.push({ values: cells });
         if (batch.length === batchSize) {
           yield { $case: 'rows', value: { startRow, rows: batch } };
           startRow += batch.length;
@@ -76,11 +87,13 @@ export class HistoricalService {
         }
       }
     } catch (error) {
+      output?.abort();
       if (error instanceof EntityRowOrderError) throw outOfOrder(error.rowIndex);
       throw error;
     }
     if (batch.length > 0) yield { $case: 'rows', value: { startRow, rows: batch } };
-    yield { $case: 'summary', value: { rowCount: startRow + batch.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId: '' } };
+    const outputSnapshotId = (await output?.finish()) ?? '';
+    yield { $case: 'summary', value: { rowCount: startRow + batch.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId } };
   }
 
   /** Inline rows are all checked before anything is streamed. */
@@ -97,7 +110,7 @@ export class HistoricalService {
       previous = entityRow.timeMs;
       return entityRow;
     });
-    return { columns, rows: checked, untilMs: checked.at(-1)?.timeMs ?? 0 };
+    return { columns, rows: checked, untilMs: checked.at(-1)?.timeMs ?? 0, timestampColumn: eventTimestampColumn };
   }
 
   /** Snapshot rows come in event-time order; they are checked as they stream (a bad row ends the stream with its status). */
@@ -118,7 +131,7 @@ export class HistoricalService {
     }
     // Events up to the snapshot's latest event time cover every row when the timestamp column is the event time.
     const end = header.snapshot.eventTimeRange?.end?.getTime() ?? Date.now();
-    return { columns: header.columns, rows: rows(), untilMs: column === contract?.eventTimeField ? end : Number.MAX_SAFE_INTEGER };
+    return { columns: header.columns, rows: rows(), untilMs: column === contract?.eventTimeField ? end : Number.MAX_SAFE_INTEGER, timestampColumn: column };
   }
 }
 

@@ -4,6 +4,7 @@ import { RpcError } from '@mlops/grpc';
 import { type OnServiceStop, SERVICE_CONFIG } from '@mlops/platform';
 import { ingestionV1 } from '@mlops/proto';
 import { type FeatureConfig } from '../config';
+import { OutputDataset, type OutputShape } from './output-dataset';
 
 /** The ingestion service's gRPC API, for reading dataset snapshots (entity rows of large retrievals). */
 @Injectable()
@@ -29,6 +30,11 @@ export class IngestionClient implements OnServiceStop {
       signal.removeEventListener('abort', cancel);
       stream.cancel();
     }
+  }
+
+  /** A dataset to write a retrieval's result into (see OutputDataset). */
+  openOutput(shape: OutputShape): Promise<OutputDataset> {
+    return OutputDataset.open(this.client, shape);
   }
 
   onServiceStop(): Promise<void> {
