@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
-import { DocumentError } from '@mlops/documents';
+import { canonicalJson, DocumentError } from '@mlops/documents';
 import { Events, OutboxWriter } from '@mlops/events';
 import { RpcError } from '@mlops/grpc';
 import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { eventsV1 } from '@mlops/proto';
 import { SourceContractRepository } from '../contracts/source-contract.repository';
-import { type Definitions, type FeatureView, viewJoinKeys } from '../domain/definitions';
+import { type Definitions, viewJoinKeys } from '../domain/definitions';
 import { parseDefinitions } from '../domain/definitions-document';
-import { type ObjectKind, type PlannedChange, planChanges } from '../domain/plan';
+import { type AppliedDefinitions, type ObjectKind, type PlannedChange, planChanges } from '../domain/plan';
 import { MaterializationJobRepository } from '../materialization/materialization-job.repository';
 import { OfflineStore } from '../offline/offline-store';
 import { OnlinePendingRepository } from '../online/online-pending.repository';
@@ -60,7 +60,8 @@ export class DefinitionsService {
     const next = parseOrRefuse(document, await this.contracts.all());
     return this.transaction(async (tx) => {
       await this.definitions.lock(tx);
-      const plan = planChanges(await this.definitions.applied(tx), next, options.prune);
+      const applied = await this.definitions.applied(tx);
+      const plan = planChanges(applied, next, options.prune);
       const hasIncompatibleChanges = plan.some((c) => c.incompatible);
       if (options.planOnly) return { plan, hasIncompatibleChanges, applied: false };
       if (hasIncompatibleChanges && !options.confirmIncompatible) {
@@ -74,7 +75,7 @@ export class DefinitionsService {
       }
       const changed = plan.filter((c) => c.action !== 'unchanged');
       if (changed.length === 0) return { plan, hasIncompatibleChanges, applied: false };
-      await this.write(tx, next, changed, options.actor);
+      await this.write(tx, applied, next, changed, options.actor);
       await this.outbox.enqueue(tx, Events.featureDefinitionsApplied, {
         definitions: changed.map((c) => ({ kind: KIND[c.kind], name: c.name, version: c.toVersion, previousVersion: c.fromVersion, incompatible: c.incompatible, deleted: c.action === 'delete' })),
         datasets: [...new Set(next.featureViews.map((v) => v.source))].map((dataset) => ({ dataset, contractVersion: '' })),
@@ -85,14 +86,14 @@ export class DefinitionsService {
     });
   }
 
-  private async write(tx: SqlTransaction, next: Definitions, changed: PlannedChange[], actor: string): Promise<void> {
+  private async write(tx: SqlTransaction, applied: AppliedDefinitions, next: Definitions, changed: PlannedChange[], actor: string): Promise<void> {
     const byName = {
       entity: new Map(next.entities.map((d) => [d.name, d])),
       feature_view: new Map(next.featureViews.map((d) => [d.name, d])),
       feature_service: new Map(next.featureServices.map((d) => [d.name, d])),
     };
     const entities = new Map(next.entities.map((e) => [e.name, e]));
-    const refill: FeatureView[] = [];
+    const previousEntities = new Map([...applied.entities].map(([name, e]) => [name, e.definition]));
     for (const change of changed) {
       if (change.action === 'delete') {
         await this.definitions.insert(tx, change.kind, change.toVersion + 1, { name: change.name }, actor, true);
@@ -103,20 +104,23 @@ export class DefinitionsService {
         }
         continue;
       }
-      const definition = byName[change.kind].get(change.name)!;
-      await this.definitions.insert(tx, change.kind, change.toVersion, definition, actor);
-      if (change.kind === 'feature_view') refill.push(definition as FeatureView);
+      await this.definitions.insert(tx, change.kind, change.toVersion, byName[change.kind].get(change.name)!, actor);
     }
-    // A view whose entity's keys changed is re-keyed too.
-    for (const change of changed.filter((c) => c.kind === 'entity' && c.action === 'update')) {
-      for (const view of next.featureViews) if (view.entities.includes(change.name) && !refill.includes(view)) refill.push(view);
-    }
-    for (const view of refill) {
-      await this.offline.clearView(tx, view.name);
-      await this.offline.indexView(tx, view.name, view.source, viewJoinKeys(view, entities));
-      await this.online.clear(tx, view.name);
-      await this.pending.forget(tx, view.name);
-      if (view.online) await this.jobs.enqueue(tx, [view.name], undefined);
+    for (const view of next.featureViews) {
+      const before = applied.featureViews.get(view.name)?.definition;
+      // Re-key when the rows a view reads, or the keys it reads them by, are not those it had.
+      const rekey = !before || before.source !== view.source || canonicalJson(viewJoinKeys(before, previousEntities)) !== canonicalJson(viewJoinKeys(view, entities));
+      // Recompute online values when what they are computed from changed; a new TTL or description changes no value.
+      const recompute = rekey || canonicalJson(before?.features) !== canonicalJson(view.features) || before?.online !== view.online;
+      if (rekey) {
+        await this.offline.clearView(tx, view.name);
+        await this.offline.indexView(tx, view.name, view.source, viewJoinKeys(view, entities));
+      }
+      if (recompute) {
+        await this.online.clear(tx, view.name);
+        await this.pending.forget(tx, view.name);
+        if (view.online) await this.jobs.enqueue(tx, [view.name], undefined);
+      }
     }
   }
 }
