@@ -29,6 +29,14 @@ export class DefinitionsRepository {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('feature-definitions'))");
   }
 
+  /**
+   * Taken by whatever keys rows into views by the applied definitions: it waits for an apply in
+   * progress, so no rows fall between an apply's re-keying and the definitions it commits.
+   */
+  async lockShared(tx: SqlExecutor): Promise<void> {
+    await tx.query("SELECT pg_advisory_xact_lock_shared(hashtext('feature-definitions'))");
+  }
+
   async applied(tx: SqlExecutor = this.db): Promise<AppliedDefinitions> {
     const rows = (await tx.query(
       `SELECT * FROM (SELECT DISTINCT ON (kind, name) * FROM definitions ORDER BY kind, name, version DESC) latest WHERE NOT deleted ORDER BY kind, name`,

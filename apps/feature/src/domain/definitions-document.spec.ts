@@ -71,6 +71,14 @@ describe('parseDefinitions', () => {
     expect(problemsOf(text).map((p) => p.message)).toEqual(['feature view "origin_delay" is not defined', 'feature view "route_stats" has no feature "flights_7d"']);
   });
 
+  it('refuses windows over ten years and expressions typed as timestamps', () => {
+    const text = FLIGHTS_DEFINITIONS.replace('window: 7d', 'window: 600w').replace('type: bool', 'type: timestamp');
+    expect(problemsOf(text).map((p) => [p.path, p.message])).toEqual([
+      ['feature_views[0].features[0].aggregation.window', 'must be at most ten years'],
+      ['feature_views[0].features[3]', expect.any(String)],
+    ]);
+  });
+
   it('refuses bad durations and duplicate names at their lines', () => {
     const text = FLIGHTS_DEFINITIONS.replace('ttl: 1d', 'ttl: one day').replace('  - name: route\n', '  - name: airport\n');
     expect(problemsOf(text).map((p) => [p.path, p.line])).toEqual([['feature_views[0].ttl', lineOf(text, 'ttl: one day')]]);

@@ -6,13 +6,18 @@ import { compileFeatureExpression, ExpressionError, unknownFields } from './expr
 import { type SourceContract } from './source-contract';
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lower_snake_case (a-z, 0-9, _; starting with a letter)');
-const duration = z.string().refine((d) => parseDuration(d) !== undefined, 'must be a duration such as 90s, 15m, 1h, 7d or 2w');
+const MAX_DURATION_SECONDS = 10 * 366 * 86_400;
+const duration = z
+  .string()
+  .refine((d) => parseDuration(d) !== undefined, 'must be a duration such as 90s, 15m, 1h, 7d or 2w')
+  .refine((d) => (parseDuration(d) ?? 0) <= MAX_DURATION_SECONDS, 'must be at most ten years');
 const AGGREGATIONS = ['count', 'sum', 'mean', 'min', 'max', 'last'] as const;
-const VALUE_TYPES = ['int', 'float', 'string', 'bool', 'timestamp'] as const;
+// An expression computes a number, a string or a truth value; timestamps come from fields.
+const EXPRESSION_TYPES = ['int', 'float', 'string', 'bool'] as const;
 
 const featureSchema = z.union([
   z.strictObject({ name, field: z.string(), description: z.string().default('') }),
-  z.strictObject({ name, expression: z.string().min(1), type: z.enum(VALUE_TYPES), description: z.string().default('') }),
+  z.strictObject({ name, expression: z.string().min(1), type: z.enum(EXPRESSION_TYPES), description: z.string().default('') }),
   z.strictObject({
     name,
     aggregation: z.strictObject({ function: z.enum(AGGREGATIONS), field: z.string().optional(), window: duration }),

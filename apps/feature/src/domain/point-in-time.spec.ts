@@ -142,4 +142,17 @@ describe('pointInTime', () => {
     }
     expect(checked).toBe(rows.length);
   });
+
+  it('sums an emptied window to exactly zero, leaving no rounding residue for the next one', () => {
+    const sums = compileView({
+      name: 'sums', entities: ['airport'], source: 'flights', ttlSeconds: 0, online: true, description: '', tags: {},
+      features: [{ name: 'sum_1h', type: 'float', description: '', transformation: { kind: 'aggregation', function: 'sum', field: 'delay', windowSeconds: 3600 } }],
+    });
+    const join = new PointInTimeJoin(sums);
+    join.addEvent('ATL', event(T0, 0.1, 1));
+    join.addEvent('ATL', event(T0 + 1, 0.2, 2));
+    expect(join.valuesAt('ATL', T0 + 2)[0]).toBeCloseTo(0.3, 12);
+    join.addEvent('ATL', event(T0 + 2 * HOUR, 0, 3));
+    expect(join.valuesAt('ATL', T0 + 2 * HOUR + 1)).toEqual([0]);
+  });
 });

@@ -97,7 +97,7 @@ class EntityEvents {
   /** Forgets events before `position`, once enough have piled up to be worth copying. */
   dropBefore(position: number): void {
     const drop = position - this.base;
-    if (drop > 256 && drop * 2 > this.items.length) {
+    if (drop === this.items.length || (drop > 256 && drop * 2 > this.items.length)) {
       this.items = this.items.slice(drop);
       this.base = position;
     }
@@ -173,8 +173,9 @@ class SlidingWindow {
   private leave(position: number): void {
     const value = this.valueOf(position);
     if (value === undefined) return;
-    this.sum -= value;
     this.numbers--;
+    // An empty window sums to exactly nothing: no rounding residue carries over into the next one.
+    this.sum = this.numbers === 0 ? 0 : this.sum - value;
     if (!this.minimums.empty && this.minimums.first === position) this.minimums.popFirst();
     if (!this.maximums.empty && this.maximums.first === position) this.maximums.popFirst();
   }

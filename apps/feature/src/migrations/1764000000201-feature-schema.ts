@@ -60,11 +60,13 @@ export class FeatureSchema1764000000201 implements MigrationInterface {
         PRIMARY KEY (view_name, entity_key)
       )`);
     // Entities whose online values are behind their offline events, for the continuous materializer.
+    // Versions come from a sequence, so a mark removed and made again never reuses one.
+    await runner.query('CREATE SEQUENCE online_pending_version');
     await runner.query(`
       CREATE TABLE online_pending (
         view_name text NOT NULL,
         entity_key text COLLATE "C" NOT NULL,
-        version bigint NOT NULL DEFAULT 1,
+        version bigint NOT NULL DEFAULT nextval('online_pending_version'),
         since timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (view_name, entity_key)
       )`);
@@ -85,6 +87,8 @@ export class FeatureSchema1764000000201 implements MigrationInterface {
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    for (const table of ['materialization_jobs', 'online_pending', 'online_values', 'view_rows', 'source_rows', 'definitions', 'source_contracts']) await runner.query(`DROP TABLE ${table}`);
+    await runner.query('DROP TABLE online_pending');
+    await runner.query('DROP SEQUENCE online_pending_version');
+    for (const table of ['materialization_jobs', 'online_values', 'view_rows', 'source_rows', 'definitions', 'source_contracts']) await runner.query(`DROP TABLE ${table}`);
   }
 }

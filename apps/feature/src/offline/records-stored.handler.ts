@@ -33,6 +33,7 @@ export class RecordsStoredHandler {
     );
     if (seqs.length === 0) return;
     rowsStored.add(seqs.length, { dataset: event.dataset });
+    await this.definitions.lockShared(tx);
     const applied = await this.definitions.applied(tx);
     const entities = new Map([...applied.entities].map(([name, e]) => [name, e.definition]));
     for (const { definition: view } of applied.featureViews.values()) {

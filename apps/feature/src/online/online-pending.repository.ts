@@ -21,9 +21,10 @@ export class OnlinePendingRepository {
 
   async mark(tx: SqlExecutor, view: string, entityKeys: string[]): Promise<void> {
     if (entityKeys.length === 0) return;
+    // Sorted, so concurrent marks lock rows in one order and cannot deadlock.
     await tx.query(
-      'INSERT INTO online_pending AS p (view_name, entity_key) SELECT $1, unnest($2::text[]) ON CONFLICT (view_name, entity_key) DO UPDATE SET version = p.version + 1',
-      [view, entityKeys],
+      "INSERT INTO online_pending AS p (view_name, entity_key) SELECT $1, unnest($2::text[]) ON CONFLICT (view_name, entity_key) DO UPDATE SET version = nextval('online_pending_version')",
+      [view, [...entityKeys].sort()],
     );
   }
 

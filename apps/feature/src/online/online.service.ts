@@ -36,7 +36,9 @@ export class OnlineService {
           return s.features.map((i) => {
             const feature = s.view.features[i];
             if (!row || !(feature.name in row.values)) return MISSING;
-            if (s.view.ttlSeconds > 0 && now.getTime() - row.eventTime.getTime() > s.view.ttlSeconds * 1000) {
+            // The TTL bounds row-level values, as offline; window values are bounded by their windows.
+            const rowLevel = feature.transformation.kind !== 'aggregation';
+            if (rowLevel && s.view.ttlSeconds > 0 && now.getTime() - row.eventTime.getTime() > s.view.ttlSeconds * 1000) {
               return { value: toValue(feature.type, null), status: FeatureStatus.FEATURE_STATUS_OUTSIDE_TTL, eventTimestamp: row.eventTime };
             }
             return { value: toValue(feature.type, row.values[feature.name]), status: FeatureStatus.FEATURE_STATUS_PRESENT, eventTimestamp: row.eventTime };

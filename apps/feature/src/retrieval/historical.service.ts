@@ -11,10 +11,13 @@ import { compileView, type EntityRow, EntityRowOrderError, joinInTimeOrder, Poin
 import { fromValue, toDataType, toValue } from '../feature.mapper';
 import { OfflineStore } from '../offline/offline-store';
 import { IngestionClient } from './ingestion-client';
+import { type OutputDataset } from './output-dataset';
 import { featureNames, type Selection, SelectionResolver } from './selection';
 
 const DEFAULT_BATCH = 1_000;
 const MAX_BATCH = 10_000;
+/** The latest time a Date can hold: every event. */
+const LATEST_DATE_MS = 8.64e15;
 
 /** What a retrieval streams: a header, row batches in entity-row order, then a summary. */
 export type HistoricalMessage = NonNullable<featureV1.GetHistoricalFeaturesResponse['message']>;
@@ -38,17 +41,24 @@ export class HistoricalService {
   ) {}
 
   async *retrieve(request: featureV1.GetHistoricalFeaturesRequest, signal: AbortSignal): AsyncGenerator<HistoricalMessage> {
+    if (request.batchSize < 0) throw RpcError.invalidArgument('batch_size must not be negative', [{ field: 'batch_size', description: `0 (default ${DEFAULT_BATCH}) to ${MAX_BATCH}` }]);
     const selection = await this.selections.resolve(request.features);
     const source = request.entitySource;
     if (!source) throw RpcError.invalidArgument('no entity rows', [{ field: 'entity_source', description: 'give entity_rows or entity_snapshot_id' }]);
-    const input = source.$case === 'entityRows' ? this.inline(source.value, selection) : await this.fromSnapshot(source.value, request.eventTimestampColumn, selection, signal);
-
-    const names = featureNames(selection, request.fullFeatureNames);
-    const selected = selection.views.flatMap((s) => s.features.map((i) => s.view.features[i]));
-    const columns = [...input.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))];
-    const featureViews = selection.views.map((s) => ({ name: s.view.name, version: s.version }));
-    const output = request.outputDataset
-      ? await this.ingestion.openOutput({
+    // Ends what this call opened in ingestion (a snapshot read) however the call ends: done, failed or cancelled.
+    const done = new AbortController();
+    const onCancel = () => done.abort();
+    signal.addEventListener('abort', onCancel);
+    let output: OutputDataset | undefined;
+    let committed = false;
+    try {
+      const input = source.$case === 'entityRows' ? this.inline(source.value, selection) : await this.fromSnapshot(source.value, request.eventTimestampColumn, selection, done.signal);
+      const names = featureNames(selection, request.fullFeatureNames);
+      const selected = selection.views.flatMap((s) => s.features.map((i) => s.view.features[i]));
+      const columns = [...input.columns, ...selected.map((f, i) => ({ name: names[i], type: toDataType(f.type), nullable: true }))];
+      const featureViews = selection.views.map((s) => ({ name: s.view.name, version: s.version }));
+      if (request.outputDataset) {
+        output = await this.ingestion.openOutput({
           dataset: request.outputDataset,
           columns,
           timestampColumn: input.timestampColumn,
@@ -57,24 +67,21 @@ export class HistoricalService {
             feature_views: featureViews.map((v) => `${v.name}@${v.version}`).join(','),
             ...(selection.featureService ? { feature_service: `${selection.featureService.name}@${selection.featureService.version}` } : {}),
           },
-        })
-      : undefined;
-    yield { $case: 'header', value: { columns, featureViews, featureService: selection.featureService } };
-    const joined = joinInTimeOrder(
-      selection.views.map((s) => new PointInTimeJoin(compileView(s.view))),
-      selection.views.map((s) => this.offline.events(s.view.name, input.untilMs)),
-      input.rows,
-    );
-    const batchSize = Math.min(request.batchSize || DEFAULT_BATCH, MAX_BATCH);
-    const digest = createHash('sha256');
-    let batch: commonV1.Row[] = [];
-    let startRow = 0;
-    try {
+        });
+      }
+      yield { $case: 'header', value: { columns, featureViews, featureService: selection.featureService } };
+
+      const joined = joinInTimeOrder(
+        selection.views.map((s) => new PointInTimeJoin(compileView(s.view))),
+        selection.views.map((s) => this.offline.events(s.view.name, input.untilMs)),
+        input.rows,
+      );
+      const batchSize = Math.min(request.batchSize || DEFAULT_BATCH, MAX_BATCH);
+      const digest = createHash('sha256');
+      let batch: commonV1.Row[] = [];
+      let startRow = 0;
       for await (const { row, values } of joined) {
-        if (signal.aborted) {
-          output?.abort();
-          return;
-        }
+        if (signal.aborted) return;
         digest.update(JSON.stringify(row.cells.map(fromValue)));
         const features = selection.views.flatMap((s, v) => s.features.map((i) => toValue(s.view.features[i].type, values[v][i])));
         const cells = [...row.cells, ...features];
@@ -86,14 +93,19 @@ export class HistoricalService {
           batch = [];
         }
       }
+      if (batch.length > 0) yield { $case: 'rows', value: { startRow, rows: batch } };
+      const outputSnapshotId = (await output?.finish()) ?? '';
+      committed = true;
+      yield { $case: 'summary', value: { rowCount: startRow + batch.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId } };
     } catch (error) {
-      output?.abort();
       if (error instanceof EntityRowOrderError) throw outOfOrder(error.rowIndex);
       throw error;
+    } finally {
+      // A result not written to the end is not written at all (ingestion rolls the stream back).
+      if (!committed) output?.abort();
+      done.abort();
+      signal.removeEventListener('abort', onCancel);
     }
-    if (batch.length > 0) yield { $case: 'rows', value: { startRow, rows: batch } };
-    const outputSnapshotId = (await output?.finish()) ?? '';
-    yield { $case: 'summary', value: { rowCount: startRow + batch.length, entitySetDigest: `sha256:${digest.digest('hex')}`, outputSnapshotId } };
   }
 
   /** Inline rows are all checked before anything is streamed. */
@@ -131,7 +143,7 @@ export class HistoricalService {
     }
     // Events up to the snapshot's latest event time cover every row when the timestamp column is the event time.
     const end = header.snapshot.eventTimeRange?.end?.getTime() ?? Date.now();
-    return { columns: header.columns, rows: rows(), untilMs: column === contract?.eventTimeField ? end : Number.MAX_SAFE_INTEGER, timestampColumn: column };
+    return { columns: header.columns, rows: rows(), untilMs: column === contract?.eventTimeField ? end : LATEST_DATE_MS, timestampColumn: column };
   }
 }
 

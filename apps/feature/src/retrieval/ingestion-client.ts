@@ -4,6 +4,7 @@ import { RpcError } from '@mlops/grpc';
 import { type OnServiceStop, SERVICE_CONFIG } from '@mlops/platform';
 import { ingestionV1 } from '@mlops/proto';
 import { type FeatureConfig } from '../config';
+import { fromIngestion } from './ingestion-errors';
 import { OutputDataset, type OutputShape } from './output-dataset';
 
 /** The ingestion service's gRPC API, for reading dataset snapshots (entity rows of large retrievals). */
@@ -25,7 +26,7 @@ export class IngestionClient implements OnServiceStop {
     } catch (error) {
       const e = error as ServiceError;
       if (e.code === status.NOT_FOUND) throw RpcError.notFound(`entity snapshot "${snapshotId}" not found in ingestion`);
-      throw new RpcError(e.code === status.UNAVAILABLE ? status.UNAVAILABLE : status.INTERNAL, `reading entity snapshot "${snapshotId}" from ingestion failed: ${e.details ?? e.message}`, [], 'INGESTION_FAILED');
+      throw fromIngestion(e, `reading entity snapshot "${snapshotId}"`);
     } finally {
       signal.removeEventListener('abort', cancel);
       stream.cancel();

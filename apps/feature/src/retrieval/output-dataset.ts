@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import { RpcError } from '@mlops/grpc';
 import { commonV1, ingestionV1 } from '@mlops/proto';
 import { fromValue } from '../feature.mapper';
+import { fromIngestion } from './ingestion-errors';
 
 const CONTRACT_TYPES: Partial<Record<commonV1.DataType, string>> = {
   [commonV1.DataType.DATA_TYPE_INT]: 'int',
@@ -46,12 +47,13 @@ export class OutputDataset {
     if (unnamed.length > 0) throw RpcError.invalidArgument(`column(s) ${unnamed.join(', ')} cannot be dataset fields`, [{ field: 'output_dataset', description: 'output columns must be lower_snake_case to be written as a dataset' }]);
     const stats = await unary<ingestionV1.GetDatasetStatsResponse>((cb) => client.getDatasetStats(ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset: shape.dataset }), cb)).catch((error: ServiceError) => {
       if (error.code === status.NOT_FOUND) return undefined;
-      throw error;
+      throw fromIngestion(error, `reading the stats of output dataset "${shape.dataset}"`);
     });
     if (stats && stats.received > 0) {
       throw new RpcError(status.FAILED_PRECONDITION, `output dataset "${shape.dataset}" already holds ${stats.received} records; name a new one`, [{ field: 'output_dataset', description: 'a new or empty dataset' }], 'OUTPUT_DATASET_NOT_EMPTY');
     }
     await unary((cb) => client.applyContract(ingestionV1.ApplyContractRequest.fromPartial({ document: contractOf(shape) }), cb)).catch((error: ServiceError) => {
+      if (error.code !== status.FAILED_PRECONDITION && error.code !== status.INVALID_ARGUMENT) throw fromIngestion(error, `applying the contract of output dataset "${shape.dataset}"`);
       throw new RpcError(status.FAILED_PRECONDITION, `the output dataset's contract was refused by ingestion: ${error.details}`, [{ field: 'output_dataset', description: 'name a new dataset' }], 'OUTPUT_CONTRACT_REFUSED');
     });
     let stream!: ClientWritableStream<ingestionV1.IngestRecordsRequest>;
@@ -59,6 +61,7 @@ export class OutputDataset {
       stream = client.ingestRecords((error, value) => (error ? reject(error) : resolve(value)));
     });
     response.catch(() => undefined); // observed in finish()
+    stream.on('error', () => undefined); // the callback above gets the error; an unheard 'error' event would crash the process
     stream.write({ message: { $case: 'header', value: { dataset: shape.dataset, batchId: `retrieval-${uuidv7()}`, contractVersion: '' } } });
     return new OutputDataset(client, shape, stream, response);
   }
@@ -73,11 +76,11 @@ export class OutputDataset {
   async finish(): Promise<string> {
     await this.flush();
     this.stream.end();
-    const counts = await this.response.catch((error: ServiceError) => Promise.reject(new RpcError(error.code ?? status.INTERNAL, `writing the output dataset failed: ${error.details}`, [], 'OUTPUT_WRITE_FAILED')));
+    const counts = await this.response.catch((error: ServiceError) => Promise.reject(fromIngestion(error, `writing output dataset "${this.shape.dataset}"`)));
     if (counts.quarantined > 0) throw new RpcError(status.INTERNAL, `ingestion quarantined ${counts.quarantined} output rows (batch ${counts.batchId})`, [], 'OUTPUT_ROWS_QUARANTINED');
     const { snapshot } = await unary<ingestionV1.CreateSnapshotResponse>((cb) =>
       this.client.createSnapshot(ingestionV1.CreateSnapshotRequest.fromPartial({ dataset: this.shape.dataset, description: 'point-in-time retrieval', labels: this.shape.labels }), cb),
-    );
+    ).catch((error: ServiceError) => Promise.reject(fromIngestion(error, `snapshotting output dataset "${this.shape.dataset}"`)));
     return snapshot!.snapshotId;
   }
 
@@ -90,7 +93,10 @@ export class OutputDataset {
     if (this.pending.length === 0) return;
     const records = this.pending;
     this.pending = [];
-    if (!this.stream.write({ message: { $case: 'batch', value: { records } } })) await new Promise((resolve) => this.stream.once('drain', resolve));
+    if (this.stream.write({ message: { $case: 'batch', value: { records } } })) return;
+    // Wait for room, unless ingestion ends the call first (its answer then says why).
+    const drained = new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    await Promise.race([drained, this.response.then(() => Promise.reject(new RpcError(status.INTERNAL, 'ingestion ended the output stream early', [], 'OUTPUT_WRITE_FAILED')))]);
   }
 }
 

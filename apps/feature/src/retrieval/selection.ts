@@ -19,7 +19,7 @@ export interface Selection {
   featureService?: { name: string; version: number };
 }
 
-const REF = /^([a-z][a-z0-9_]*)(?:@(\d+))?:([a-z][a-z0-9_]*)$/;
+const REF = /^([a-z][a-z0-9_]*)(?:@(\d{1,9}))?:([a-z][a-z0-9_]*)$/;
 
 /** Resolves a feature service or a list of `view:feature` / `view@version:feature` references. */
 @Injectable()

@@ -22,6 +22,7 @@ export interface BatchCounts {
 
 const SAMPLE_SIZE = 20;
 const STORED_ROWS_PER_EVENT = 1000;
+const STORED_BYTES_PER_EVENT = 256 * 1024;
 const meter = metrics.getMeter('ingestion');
 const recordsCounter = meter.createCounter('ingestion.records', { description: 'Records ingested, by dataset, source and outcome (stored, quarantined)' });
 const { RecordSource } = ingestionV1;
@@ -92,16 +93,24 @@ export class IngestService {
     return counts;
   }
 
-  /** The stored rows for downstream stores, in chunks that stay well under Kafka's message size limit. */
+  /**
+   * The stored rows for downstream stores, in chunks of at most STORED_ROWS_PER_EVENT rows and about
+   * STORED_BYTES_PER_EVENT bytes: well under Kafka's message size limit however wide the rows are.
+   */
   private async announceStored(tx: SqlExecutor, target: BatchTarget, accepted: AcceptedRow[]): Promise<void> {
     const chunks: eventsV1.RecordsStored[] = [];
-    for (let start = 0; start < accepted.length; start += STORED_ROWS_PER_EVENT) {
-      chunks.push({
-        dataset: target.dataset,
-        contractVersion: target.contractVersion,
-        records: accepted.slice(start, start + STORED_ROWS_PER_EVENT).map((row) => ({ sourceRef: row.sourceRef, eventTime: row.eventTime, valuesJson: row.valuesJson })),
-      });
+    let records: eventsV1.StoredRecord[] = [];
+    let bytes = 0;
+    for (const row of accepted) {
+      if (records.length === STORED_ROWS_PER_EVENT || bytes + row.valuesJson.length > STORED_BYTES_PER_EVENT) {
+        if (records.length > 0) chunks.push({ dataset: target.dataset, contractVersion: target.contractVersion, records });
+        records = [];
+        bytes = 0;
+      }
+      records.push({ sourceRef: row.sourceRef, eventTime: row.eventTime, valuesJson: row.valuesJson });
+      bytes += row.valuesJson.length + row.sourceRef.length;
     }
+    if (records.length > 0) chunks.push({ dataset: target.dataset, contractVersion: target.contractVersion, records });
     await this.outbox.enqueueMany(tx, Events.recordsStored, chunks);
   }
 
