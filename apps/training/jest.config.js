@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: 'training', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'], testEnvironment: require.resolve('../../jest.onnx-environment.js') };
