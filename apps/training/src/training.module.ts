@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TrainingController } from './training.controller';
+import { TrainingController } from './tracking/tracking.controller';
+import { TrackingRepository } from './tracking/tracking.repository';
+import { TrackingService } from './tracking/tracking.service';
 
-@Module({ providers: [TrainingController] })
+@Module({ providers: [TrainingController, TrackingService, TrackingRepository] })
 export class TrainingModule {}
