@@ -16,7 +16,7 @@ const { ingestionV1: ipb, featureV1: fpb, commonV1 } = require(join(root, 'dist/
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const CALLS = 1_000;
-const [INGESTION_PORT, FEATURE_PORT] = [52251, 52252];
+const [INGESTION_PORT, FEATURE_PORT] = [22251, 22252];
 const run = randomBytes(3).toString('hex');
 const dataset = `bench_feat_${run}`;
 const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
@@ -26,7 +26,7 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 
 function startService(name, port, extra = {}) {
   return spawn(process.execPath, [join(root, `dist/apps/${name}/src/main.js`)], {
-    env: { ...process.env, GRPC_PORT: String(port), METRICS_PORT: String(port - 42_000), LOG_LEVEL: 'warn', ...extra },
+    env: { ...process.env, GRPC_PORT: String(port), METRICS_PORT: String(port - 12_000), LOG_LEVEL: 'warn', ...extra },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

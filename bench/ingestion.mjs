@@ -24,7 +24,7 @@ const { from: copyFrom } = require('pg-copy-streams');
 const ROWS = Number(process.env.BENCH_ROWS ?? 300_000);
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const PARTITIONS = 3;
-const PORT = 52151;
+const PORT = 22151;
 const brokers = process.env.KAFKA_BROKERS.split(',');
 const run = randomBytes(3).toString('hex');
 const topic = `bench.flights.${run}`;
@@ -105,7 +105,7 @@ const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e
 async function ingest() {
   const children = Array.from({ length: REPLICAS }, (_, i) =>
     spawn(process.execPath, [join(root, 'dist/apps/ingestion/src/main.js')], {
-      env: { ...process.env, GRPC_PORT: String(PORT + i), METRICS_PORT: String(PORT + i - 42_000), LOG_LEVEL: 'warn', SOURCE_RECONCILE_INTERVAL_MS: '200' },
+      env: { ...process.env, GRPC_PORT: String(PORT + i), METRICS_PORT: String(PORT + i - 12_000), LOG_LEVEL: 'warn', SOURCE_RECONCILE_INTERVAL_MS: '200' },
       stdio: 'inherit',
     }),
   );

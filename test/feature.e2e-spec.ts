@@ -10,8 +10,8 @@ import { call, createTopic, failure } from './support/grpc';
 import { type Flight, flightsContract, readFlights } from './support/flights';
 
 const WORKSPACE = join(__dirname, '..');
-const INGESTION_PORT = 51251;
-const FEATURE_PORT = 51252;
+const INGESTION_PORT = 21251;
+const FEATURE_PORT = 21252;
 const SLICE = 20_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -94,7 +94,7 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
   const env = (port: number) => ({
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     DATABASE_URL: infra.databaseUrl,
-    METRICS_PORT: String(port - 42_000),
+    METRICS_PORT: String(port - 12_000),
     SOURCE_RECONCILE_INTERVAL_MS: '300',
     MATERIALIZATION_POLL_INTERVAL_MS: '200',
     INGESTION_ADDRESS: `127.0.0.1:${INGESTION_PORT}`,
@@ -209,8 +209,10 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
       const expected = bruteForce(flights, rows[i].origin, rows[i].destination, rows[i].at);
       const actual = row.values.slice(3).map(plain);
       expected.forEach((value, j) => {
-        if (typeof value === 'number') expect(actual[j]).toBeCloseTo(value, 9);
-        else expect({ row: i, feature: j, value: actual[j] }).toEqual({ row: i, feature: j, value });
+        // Named, so a failure says which entity row and feature disagree.
+        const where = { row: i, origin: rows[i].origin, destination: rows[i].destination, at: new Date(rows[i].at).toISOString(), feature: ALL_FEATURES[j] };
+        if (typeof value === 'number' && typeof actual[j] === 'number' && Math.abs(value - (actual[j] as number)) < 1e-9) expect(where).toBeDefined();
+        else expect({ ...where, value: actual[j] }).toEqual({ ...where, value });
         compared++;
       });
     });

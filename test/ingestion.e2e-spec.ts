@@ -11,7 +11,7 @@ import { call, createTopic, failure } from './support/grpc';
 import { type Flight, FLIGHTS_PARQUET, flightsContract, readFlights } from './support/flights';
 
 const WORKSPACE = join(__dirname, '..');
-const PORT = 51151;
+const PORT = 21151;
 const SLICE = 40_000;
 
 
@@ -35,7 +35,7 @@ describe('ingestion on the real flights data (real Kafka, PostgreSQL and service
   const env = {
     KAFKA_BROKERS: infra.kafkaBrokers.join(','),
     DATABASE_URL: infra.databaseUrl,
-    METRICS_PORT: String(PORT - 42_000),
+    METRICS_PORT: String(PORT - 12_000),
     SOURCE_RECONCILE_INTERVAL_MS: '300',
     SNAPSHOT_POLICY_INTERVAL_MS: '300',
     IMPORT_POLL_INTERVAL_MS: '200',

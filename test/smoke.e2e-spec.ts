@@ -7,7 +7,7 @@ import { eventually, healthStatus, infrastructure, listServicesByReflection, Otl
 
 const WORKSPACE = join(__dirname, '..');
 // Ports apart from the defaults, so a platform started with `npm start` can keep running.
-const SERVICES = { ingestion: 51051, feature: 51052, training: 51053, registry: 51054, serving: 51055, monitoring: 51056 } as const;
+const SERVICES = { ingestion: 21051, feature: 21052, training: 21053, registry: 21054, serving: 21055, monitoring: 21056 } as const;
 const API = {
   ingestion: ['mlops.ingestion.v1.IngestionService'],
   feature: ['mlops.feature.v1.FeatureService'],
@@ -38,7 +38,7 @@ describe('platform smoke test: six services as separate processes on the real Ka
         name,
         grpcPort,
         workspaceRoot: WORKSPACE,
-        env: { ...receiver.env(endpoint), KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(grpcPort - 42_000), LOG_LEVEL: 'info' },
+        env: { ...receiver.env(endpoint), KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(grpcPort - 12_000), LOG_LEVEL: 'info' },
       });
       processes.set(name, service.start());
     }
@@ -110,7 +110,7 @@ describe('platform smoke test: six services as separate processes on the real Ka
   });
 
   it('exposes Prometheus metrics that count the calls made', async () => {
-    const text = await (await fetch(`http://127.0.0.1:${SERVICES.registry - 42_000}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${SERVICES.registry - 12_000}/metrics`)).text();
     expect(text).toMatch(/rpc_server_call_duration_count\{[^}]*rpc_method="\/mlops\.registry\.v1\.RegistryService\/CreateRegisteredModel"[^}]*rpc_grpc_status_code="0"[^}]*\} [1-9]/);
     // Buckets sized for seconds: a fast call lands below a millisecond-scale boundary, not in one catch-all.
     expect(text).toMatch(/rpc_server_call_duration_bucket\{[^}]*le="0.001"[^}]*\} \d/);
@@ -129,7 +129,7 @@ describe('service start-up with bad settings or missing dependencies', () => {
   const infra = infrastructure();
 
   it('exits at once naming a malformed setting', async () => {
-    const service = new ServiceProcess({ name: 'training', grpcPort: 51153, workspaceRoot: WORKSPACE, env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: 'ninety' } });
+    const service = new ServiceProcess({ name: 'training', grpcPort: 21153, workspaceRoot: WORKSPACE, env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: 'ninety' } });
     expect(await service.start().exitPromise).toBe(78);
     expect(readFileSync(service.logFile, 'utf8')).toMatch(/invalid setting METRICS_PORT/);
   });
@@ -137,14 +137,14 @@ describe('service start-up with bad settings or missing dependencies', () => {
   it('reports NOT_SERVING instead of crashing while its database is down, and still stops cleanly', async () => {
     const service = new ServiceProcess({
       name: 'feature',
-      grpcPort: 51152,
+      grpcPort: 21152,
       workspaceRoot: WORKSPACE,
       env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: 'postgres://mlops:mlops@127.0.0.1:1/mlops', METRICS_PORT: '9252' },
     }).start();
-    const status = await eventually(() => healthStatus(51152), 30_000);
+    const status = await eventually(() => healthStatus(21152), 30_000);
     expect(status).toBe('NOT_SERVING');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect(await healthStatus(51152)).toBe('NOT_SERVING');
+    expect(await healthStatus(21152)).toBe('NOT_SERVING');
     expect(readFileSync(service.logFile, 'utf8')).toContain('database unavailable; retrying');
     expect(await service.stop()).toBe(0);
   });

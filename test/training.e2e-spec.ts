@@ -7,7 +7,7 @@ import { infrastructure, ServiceProcess } from '@mlops/testing';
 import { call, failure } from './support/grpc';
 
 const WORKSPACE = join(__dirname, '..');
-const PORT = 51353;
+const PORT = 21353;
 
 describe('experiment tracking (real PostgreSQL and service process)', () => {
   const infra = infrastructure();
@@ -16,7 +16,7 @@ describe('experiment tracking (real PostgreSQL and service process)', () => {
     name: 'training',
     grpcPort: PORT,
     workspaceRoot: WORKSPACE,
-    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 42_000), LOG_LEVEL: 'warn' },
+    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 12_000), LOG_LEVEL: 'warn' },
   });
   let client: pb.TrainingServiceClient;
   let experimentId: string;
