@@ -205,17 +205,19 @@ describe('feature store on the real flights data (real Kafka, PostgreSQL, ingest
     expect(result.rows).toHaveLength(rows.length);
     expect(result.summary?.rowCount).toBe(rows.length);
     let compared = 0;
+    // Every disagreement, named by entity row and feature, so a failure says where.
+    const mismatches: object[] = [];
     result.rows.forEach((row, i) => {
       const expected = bruteForce(flights, rows[i].origin, rows[i].destination, rows[i].at);
       const actual = row.values.slice(3).map(plain);
       expected.forEach((value, j) => {
-        // Named, so a failure says which entity row and feature disagree.
-        const where = { row: i, origin: rows[i].origin, destination: rows[i].destination, at: new Date(rows[i].at).toISOString(), feature: ALL_FEATURES[j] };
-        if (typeof value === 'number' && typeof actual[j] === 'number' && Math.abs(value - (actual[j] as number)) < 1e-9) expect(where).toBeDefined();
-        else expect({ ...where, value: actual[j] }).toEqual({ ...where, value });
+        const got = actual[j];
+        const same = typeof value === 'number' && typeof got === 'number' ? Math.abs(value - got) < 1e-9 : got === value;
+        if (!same) mismatches.push({ row: i, origin: rows[i].origin, destination: rows[i].destination, at: new Date(rows[i].at).toISOString(), feature: ALL_FEATURES[j], expected: value, got });
         compared++;
       });
     });
+    expect(mismatches).toEqual([]);
     expect(compared).toBeGreaterThan(1_000);
     // The edges really occur: values inside and outside the 1h TTL, and the entity with no history.
     const recent = result.rows.map((r) => plain(r.values[9]));

@@ -39,7 +39,7 @@ export class DefinitionsRepository {
 
   async applied(tx: SqlExecutor = this.db): Promise<AppliedDefinitions> {
     const rows = (await tx.query(
-      `SELECT * FROM (SELECT DISTINCT ON (kind, name) * FROM definitions ORDER BY kind, name, version DESC) latest WHERE NOT deleted ORDER BY kind, name`,
+      `SELECT * FROM (SELECT DISTINCT ON (kind, name) * FROM definitions ORDER BY kind, name, version DESC) latest WHERE NOT deleted ORDER BY kind, name COLLATE "C"`,
     )) as Row[];
     const of = <T>(kind: ObjectKind) => new Map(rows.filter((r) => r.kind === kind).map((r) => [r.name, { version: r.version, definition: r.definition as T }]));
     return { entities: of<Entity>('entity'), featureViews: of<FeatureView>('feature_view'), featureServices: of<FeatureServiceDefinition>('feature_service') };

@@ -21,7 +21,7 @@ export class OnlinePendingRepository {
 
   async mark(tx: SqlExecutor, view: string, entityKeys: string[]): Promise<void> {
     if (entityKeys.length === 0) return;
-    // Sorted, so concurrent marks lock rows in one order and cannot deadlock.
+    // Sorted (views come in name order too), so marks and clears lock rows in one order and cannot deadlock.
     await tx.query(
       "INSERT INTO online_pending AS p (view_name, entity_key) SELECT $1, unnest($2::text[]) ON CONFLICT (view_name, entity_key) DO UPDATE SET version = nextval('online_pending_version')",
       [view, [...entityKeys].sort()],
@@ -37,11 +37,19 @@ export class OnlinePendingRepository {
     return rows.map((r) => ({ view: r.view_name, entityKey: r.entity_key, version: r.version }));
   }
 
-  /** Clears entities that were not marked again since they were read. */
+  /**
+   * Clears entities that were not marked again since they were read. Rows are locked in (view, key)
+   * order first, the order marks take them in, so a clear and a mark never deadlock.
+   */
   async clear(tx: SqlExecutor, done: PendingEntity[]): Promise<void> {
     await tx.query(
-      `DELETE FROM online_pending p USING unnest($1::text[], $2::text[], $3::bigint[]) AS d(view_name, entity_key, version)
-       WHERE p.view_name = d.view_name AND p.entity_key = d.entity_key AND p.version = d.version`,
+      `WITH unchanged AS (
+         SELECT p.view_name, p.entity_key FROM online_pending p
+         JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS d(view_name, entity_key, version)
+           ON p.view_name = d.view_name AND p.entity_key = d.entity_key AND p.version = d.version
+         ORDER BY p.view_name COLLATE "C", p.entity_key FOR UPDATE OF p
+       )
+       DELETE FROM online_pending p USING unchanged u WHERE p.view_name = u.view_name AND p.entity_key = u.entity_key`,
       [done.map((d) => d.view), done.map((d) => d.entityKey), done.map((d) => d.version)],
     );
   }
