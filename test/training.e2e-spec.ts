@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -8,6 +11,7 @@ import { call, failure } from './support/grpc';
 
 const WORKSPACE = join(__dirname, '..');
 const PORT = 21353;
+const ARTIFACTS = join(mkdtempSync(join(tmpdir(), 'mlops-artifacts-')), 'store');
 
 describe('experiment tracking (real PostgreSQL and service process)', () => {
   const infra = infrastructure();
@@ -16,7 +20,7 @@ describe('experiment tracking (real PostgreSQL and service process)', () => {
     name: 'training',
     grpcPort: PORT,
     workspaceRoot: WORKSPACE,
-    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 12_000), LOG_LEVEL: 'warn' },
+    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 12_000), LOG_LEVEL: 'warn', ARTIFACT_DIR: ARTIFACTS },
   });
   let client: pb.TrainingServiceClient;
   let experimentId: string;
@@ -85,6 +89,34 @@ describe('experiment tracking (real PostgreSQL and service process)', () => {
       ['trainer', ['logistic', 'gbdt'], true],
       ['roc_auc', ['0.62', '0.66'], true],
     ]);
+  });
+
+  it('stores artifacts content-addressed, checked against the declared digest, immutable per path', async () => {
+    const r = await newRun('with-artifacts');
+    const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+    const upload = (path: string, bytes: Buffer, expectedDigest = '') =>
+      new Promise<pb.LogArtifactResponse>((resolve, reject) => {
+        const stream = client.logArtifact((error, response) => (error ? reject(error) : resolve(response)));
+        stream.write({ message: { $case: 'header', value: { runId: r.runId, path, mediaType: 'application/onnx', sizeBytes: bytes.length, expectedDigest } } });
+        for (let i = 0; i < bytes.length; i += 64 * 1024) stream.write({ message: { $case: 'chunk', value: bytes.subarray(i, i + 64 * 1024) } });
+        stream.end();
+      });
+
+    const { artifact } = await upload('model/model.onnx', content, digest);
+    expect(artifact?.artifact).toMatchObject({ digest, sizeBytes: content.length, mediaType: 'application/onnx' });
+    const stored = join(ARTIFACTS, 'sha256', digest.slice('sha256:'.length));
+    expect(readFileSync(stored).equals(content)).toBe(true);
+    expect((await upload('model/model.onnx', content)).artifact?.artifact?.digest).toBe(digest);
+    expect((await call<pb.GetRunResponse>((cb) => client.getRun({ runId: r.runId }, cb))).run!.artifacts.map((a) => [a.path, a.artifact?.digest])).toEqual([['model/model.onnx', digest]]);
+
+    const taken = await failure(upload('model/model.onnx', Buffer.from('other bytes')));
+    expect(taken.code).toBe(grpc.status.ALREADY_EXISTS);
+    const corrupted = await failure(upload('model/other.onnx', content, `sha256:${'0'.repeat(64)}`));
+    expect([corrupted.code, decodeStatusDetails(corrupted).fieldViolations[0].field]).toEqual([grpc.status.INVALID_ARGUMENT, 'header.expected_digest']);
+    const escaping = await failure(upload('../outside', content));
+    expect(escaping.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(existsSync(join(ARTIFACTS, '..', 'outside'))).toBe(false);
   });
 
   it('answers bad input with precise statuses', async () => {

@@ -1,6 +1,6 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
-/** Experiment tracking: experiments, runs, and what runs log (params once, metrics by step, tags). */
+/** Experiment tracking: experiments, runs, and what runs log (params once, metrics by step, tags, artifacts). */
 export class TrackingSchema1764000000301 implements MigrationInterface {
   name = 'TrackingSchema1764000000301';
 
@@ -49,9 +49,20 @@ export class TrackingSchema1764000000301 implements MigrationInterface {
         time timestamptz NOT NULL
       )`);
     await runner.query('CREATE INDEX run_metrics_history ON run_metrics (run_id, key, step, time, seq)');
+    await runner.query(`
+      CREATE TABLE run_artifacts (
+        run_id uuid NOT NULL REFERENCES runs,
+        path text NOT NULL,
+        digest text NOT NULL,
+        size_bytes bigint NOT NULL,
+        media_type text NOT NULL,
+        uri text NOT NULL,
+        logged_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (run_id, path)
+      )`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    for (const table of ['run_metrics', 'run_params', 'runs', 'experiments']) await runner.query(`DROP TABLE ${table}`);
+    for (const table of ['run_artifacts', 'run_metrics', 'run_params', 'runs', 'experiments']) await runner.query(`DROP TABLE ${table}`);
   }
 }

@@ -71,6 +71,21 @@ export class TrainingController implements ServiceImplementation<typeof pb.Train
     return { tags: await this.tracking.setTags(request.runId, request.tags, request.deleteKeys) };
   }
 
+  async logArtifact(requests: AsyncIterable<pb.LogArtifactRequest>): Promise<pb.LogArtifactResponse> {
+    const stream = requests[Symbol.asyncIterator]();
+    const first = await stream.next();
+    if (first.done || first.value.message?.$case !== 'header') throw RpcError.invalidArgument('the first message of LogArtifact must be the header', [{ field: 'header', description: 'send LogArtifactHeader first' }]);
+    const header = first.value.message.value;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let next = await stream.next(); !next.done; next = await stream.next()) {
+        if (next.value.message?.$case !== 'chunk') throw RpcError.invalidArgument('only the first message may be a header', [{ field: 'header', description: 'send it once, first' }]);
+        yield next.value.message.value;
+      }
+    }
+    const artifact = await this.tracking.logArtifact(header.runId, header.path, header.mediaType, { sizeBytes: header.sizeBytes, digest: header.expectedDigest }, chunks());
+    return { artifact: map.toArtifact(artifact) };
+  }
+
   async getRun(request: pb.GetRunRequest): Promise<pb.GetRunResponse> {
     return { run: map.toRun(await this.tracking.run(request.runId)) };
   }

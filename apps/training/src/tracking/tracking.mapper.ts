@@ -1,6 +1,6 @@
 import { trainingV1 as pb } from '@mlops/proto';
 import { type ComparisonRow } from '../domain/run-comparison';
-import { type ExperimentRecord, type MetricRecord, type RunRecord, type RunStatus } from './tracking.repository';
+import { type ArtifactRecord, type ExperimentRecord, type MetricRecord, type RunRecord, type RunStatus } from './tracking.repository';
 
 const STATUS: Record<RunStatus, pb.RunStatus> = {
   QUEUED: pb.RunStatus.RUN_STATUS_QUEUED,
@@ -21,6 +21,8 @@ export const toMetric = (m: MetricRecord): pb.Metric => ({ key: m.key, value: m.
 
 export const fromMetric = (m: pb.Metric, now: Date): MetricRecord => ({ key: m.key, value: m.value, step: m.step, time: m.time ?? now });
 
+export const toArtifact = (a: ArtifactRecord): pb.RunArtifact => ({ path: a.path, artifact: { digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri } });
+
 export function toRun(r: RunRecord): pb.Run {
   return pb.Run.fromPartial({
     runId: r.runId,
@@ -33,6 +35,7 @@ export function toRun(r: RunRecord): pb.Run {
     endTime: r.endTime,
     params: r.params,
     metrics: r.metrics.map(toMetric),
+    artifacts: r.artifacts.map(toArtifact),
     tags: r.tags,
     environment: r.environment as pb.RunEnvironment | undefined,
     codeVersion: r.codeVersion as pb.CodeVersion | undefined,

@@ -21,6 +21,14 @@ export interface MetricRecord {
   time: Date;
 }
 
+export interface ArtifactRecord {
+  path: string;
+  digest: string;
+  sizeBytes: number;
+  mediaType: string;
+  uri: string;
+}
+
 export interface RunRecord {
   runId: string;
   experimentId: string;
@@ -39,6 +47,7 @@ export interface RunRecord {
   params: Record<string, string>;
   /** The latest value of each metric. */
   metrics: MetricRecord[];
+  artifacts: ArtifactRecord[];
 }
 
 interface ExperimentRow {
@@ -143,13 +152,14 @@ export class TrackingRepository {
 
   async runs(runIds: string[]): Promise<RunRecord[]> {
     if (runIds.length === 0) return [];
-    const [rows, params, metrics] = await Promise.all([
+    const [rows, params, metrics, artifacts] = await Promise.all([
       this.db.query<RunRow[]>('SELECT *, seed::text AS seed FROM runs WHERE run_id = ANY($1::uuid[])', [runIds]),
       this.db.query<{ run_id: string; key: string; value: string }[]>('SELECT run_id, key, value FROM run_params WHERE run_id = ANY($1::uuid[]) ORDER BY key', [runIds]),
       this.db.query<{ run_id: string; key: string; value: number; step: string; time: Date }[]>(
         'SELECT DISTINCT ON (run_id, key) run_id, key, value, step::text, time FROM run_metrics WHERE run_id = ANY($1::uuid[]) ORDER BY run_id, key, step DESC, time DESC, seq DESC',
         [runIds],
       ),
+      this.db.query<{ run_id: string; path: string; digest: string; size_bytes: string; media_type: string; uri: string }[]>('SELECT * FROM run_artifacts WHERE run_id = ANY($1::uuid[]) ORDER BY path', [runIds]),
     ]);
     const byId = new Map(rows.map((r) => [r.run_id, r]));
     return runIds.flatMap((id) => {
@@ -161,8 +171,19 @@ export class TrackingRepository {
         codeVersion: r.code_version ?? undefined, dataVersion: r.data_version ?? undefined, seed: r.seed, failureMessage: r.failure_message,
         params: Object.fromEntries(params.filter((p) => p.run_id === id).map((p) => [p.key, p.value])),
         metrics: metrics.filter((m) => m.run_id === id).map((m) => ({ key: m.key, value: m.value, step: Number(m.step), time: m.time })),
+        artifacts: artifacts.filter((a) => a.run_id === id).map((a) => ({ path: a.path, digest: a.digest, sizeBytes: Number(a.size_bytes), mediaType: a.media_type, uri: a.uri })),
       }];
     });
+  }
+
+  /** Returns the digest already logged at this path, if any (the new one is then not recorded). */
+  async addArtifact(tx: SqlExecutor, runId: string, a: ArtifactRecord): Promise<string | undefined> {
+    const rows = (await tx.query(
+      `INSERT INTO run_artifacts (run_id, path, digest, size_bytes, media_type, uri) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (run_id, path) DO UPDATE SET path = run_artifacts.path RETURNING digest`,
+      [runId, a.path, a.digest, a.sizeBytes, a.mediaType, a.uri],
+    )) as { digest: string }[];
+    return rows[0].digest === a.digest ? undefined : rows[0].digest;
   }
 
   async metricHistory(runId: string, key: string, offset: number, limit: number): Promise<MetricRecord[]> {

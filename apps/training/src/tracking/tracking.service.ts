@@ -3,10 +3,12 @@ import { status } from '@grpc/grpc-js';
 import { uuidv7 } from 'uuidv7';
 import { RpcError } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
-import { TRANSACTION_RUNNER } from '@mlops/platform';
+import { SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
+import { ArtifactStore } from '../artifacts/artifact-store';
+import { type TrainingConfig } from '../config';
 import { compareRuns, type ComparisonRow } from '../domain/run-comparison';
 import { parseFilter, parseOrdering, SearchSyntaxError } from '../domain/run-search';
-import { type ExperimentRecord, type MetricRecord, type RunRecord, type RunStatus, TrackingRepository } from './tracking.repository';
+import { type ArtifactRecord, type ExperimentRecord, type MetricRecord, type RunRecord, type RunStatus, TrackingRepository } from './tracking.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_KEY = 250;
@@ -27,10 +29,16 @@ export interface LoggedValues {
  */
 @Injectable()
 export class TrackingService {
+  private readonly maxArtifactBytes: number;
+
   constructor(
     private readonly repository: TrackingRepository,
+    private readonly artifacts: ArtifactStore,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: TrainingConfig,
+  ) {
+    this.maxArtifactBytes = config.ARTIFACT_MAX_BYTES;
+  }
 
   async createExperiment(name: string, description: string, tags: Record<string, string>, actor: string): Promise<ExperimentRecord> {
     if (!name.trim() || name.length > MAX_KEY) throw RpcError.invalidArgument('an experiment needs a name of 1 to 250 characters', [{ field: 'name', description: 'non-empty, at most 250 characters' }]);
@@ -102,6 +110,39 @@ export class TrackingService {
       await this.repository.end(tx, runId, outcome, endTime, failureMessage);
     });
     return this.run(runId);
+  }
+
+  /**
+   * Stores an artifact's content (content-addressed, checked against the declared size and digest)
+   * and records it at its path in the run. A path holds one content: the same content again is a
+   * no-op, other content is ALREADY_EXISTS.
+   */
+  async logArtifact(runId: string, path: string, mediaType: string, declared: { sizeBytes: number; digest: string }, chunks: AsyncIterable<Uint8Array>): Promise<ArtifactRecord> {
+    if (!path || path.length > 500 || path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) {
+      throw RpcError.invalidArgument(`"${path}" is not an artifact path`, [{ field: 'header.path', description: 'a relative path such as model/model.onnx, without ".." or empty parts' }]);
+    }
+    if (declared.sizeBytes > this.maxArtifactBytes) throw new RpcError(status.RESOURCE_EXHAUSTED, `the artifact is ${declared.sizeBytes} bytes; at most ${this.maxArtifactBytes}`, [{ field: 'header.size_bytes', description: `at most ${this.maxArtifactBytes}` }], 'ARTIFACT_TOO_LARGE');
+    if ((await this.run(runId)).status !== 'RUNNING') throw new RpcError(status.FAILED_PRECONDITION, `run ${runId} is not running; only a running run takes artifacts`, [{ field: 'header.run_id', description: 'a RUNNING run' }], 'RUN_NOT_RUNNING');
+    const limit = this.maxArtifactBytes;
+    async function* bounded(): AsyncGenerator<Uint8Array> {
+      let total = 0;
+      for await (const chunk of chunks) {
+        total += chunk.length;
+        if (total > limit) throw new RpcError(status.RESOURCE_EXHAUSTED, `the artifact exceeds ${limit} bytes`, [{ field: 'chunk', description: `at most ${limit} bytes in all` }], 'ARTIFACT_TOO_LARGE');
+        yield chunk;
+      }
+    }
+    const stored = await this.artifacts.put(bounded(), (digest, sizeBytes) => {
+      if (declared.sizeBytes > 0 && sizeBytes !== declared.sizeBytes) throw RpcError.invalidArgument(`received ${sizeBytes} bytes, the header said ${declared.sizeBytes}`, [{ field: 'header.size_bytes', description: `the content is ${sizeBytes} bytes` }]);
+      if (declared.digest && digest !== declared.digest) throw RpcError.invalidArgument(`the content's digest is ${digest}, the header said ${declared.digest}`, [{ field: 'header.expected_digest', description: 'the content was corrupted on the way, or the digest is wrong' }]);
+    });
+    const artifact: ArtifactRecord = { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType: mediaType || 'application/octet-stream', uri: stored.uri };
+    await this.transaction(async (tx) => {
+      await this.open(tx, runId);
+      const other = await this.repository.addArtifact(tx, runId, artifact);
+      if (other) throw new RpcError(status.ALREADY_EXISTS, `run ${runId} already has other content at "${path}" (${other})`, [{ field: 'header.path', description: 'artifacts are immutable; log to another path' }], 'ARTIFACT_PATH_TAKEN');
+    });
+    return artifact;
   }
 
   async metricHistory(runId: string, key: string, offset: number, limit: number): Promise<MetricRecord[]> {
