@@ -51,19 +51,20 @@ describe('experiment tracking (real PostgreSQL and service process)', () => {
   it('records params once, metrics by step, tags, and what the run came from', async () => {
     const r = await newRun('gbdt-a');
     await call((cb) => client.logParams({ runId: r.runId, params: { trainer: 'gbdt', max_depth: '6' } }, cb));
-    for (let step = 1; step <= 5; step++) await call((cb) => client.logMetric({ runId: r.runId, metric: metric('val_log_loss', 1 / step, step) }, cb));
+    // Twelve steps: ordered as text, step 9 would come after 12.
+    for (let step = 1; step <= 12; step++) await call((cb) => client.logMetric({ runId: r.runId, metric: metric('val_log_loss', 1 / step, step) }, cb));
     await call((cb) => client.logBatch({ runId: r.runId, params: { learning_rate: '0.1' }, metrics: [metric('roc_auc', 0.64)], tags: { stage: 'candidate' } }, cb));
 
     const { run: got } = await call<pb.GetRunResponse>((cb) => client.getRun({ runId: r.runId }, cb));
     expect(got!.params).toEqual({ trainer: 'gbdt', max_depth: '6', learning_rate: '0.1' });
-    expect(got!.metrics.map((m) => [m.key, m.value, m.step])).toEqual([['roc_auc', 0.64, 0], ['val_log_loss', 0.2, 5]]);
+    expect(got!.metrics.map((m) => [m.key, m.value, m.step])).toEqual([['roc_auc', 0.64, 0], ['val_log_loss', 1 / 12, 12]]);
     expect(got!.tags).toEqual({ stage: 'candidate' });
     expect([got!.seed, got!.codeVersion?.commit, got!.status]).toEqual([42, 'abc123', pb.RunStatus.RUN_STATUS_RUNNING]);
 
-    const history = await call<pb.GetMetricHistoryResponse>((cb) => client.getMetricHistory({ runId: r.runId, key: 'val_log_loss', page: { pageSize: 3, pageToken: '' } }, cb));
-    expect(history.metrics.map((m) => m.step)).toEqual([1, 2, 3]);
-    const rest = await call<pb.GetMetricHistoryResponse>((cb) => client.getMetricHistory({ runId: r.runId, key: 'val_log_loss', page: { pageSize: 3, pageToken: history.page!.nextPageToken } }, cb));
-    expect(rest.metrics.map((m) => m.step)).toEqual([4, 5]);
+    const history = await call<pb.GetMetricHistoryResponse>((cb) => client.getMetricHistory({ runId: r.runId, key: 'val_log_loss', page: { pageSize: 8, pageToken: '' } }, cb));
+    expect(history.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const rest = await call<pb.GetMetricHistoryResponse>((cb) => client.getMetricHistory({ runId: r.runId, key: 'val_log_loss', page: { pageSize: 8, pageToken: history.page!.nextPageToken } }, cb));
+    expect(rest.metrics.map((m) => m.step)).toEqual([9, 10, 11, 12]);
 
     const clash = await failure(call((cb) => client.logParams({ runId: r.runId, params: { max_depth: '8' } }, cb)));
     expect([clash.code, decodeStatusDetails(clash).fieldViolations[0].field]).toEqual([grpc.status.INVALID_ARGUMENT, 'params.max_depth']);

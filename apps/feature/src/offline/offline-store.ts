@@ -57,7 +57,7 @@ export class OfflineStore {
   async *events(view: string, untilMs: number): AsyncGenerator<KeyedEvent> {
     const rows = streamQuery<{ entity_key: string; event_time: Date; seq: string; values: Record<string, unknown> }>(
       this.db,
-      'SELECT entity_key, event_time, seq::text, values FROM view_rows WHERE view_name = $1 AND event_time <= $2 ORDER BY event_time, seq',
+      'SELECT entity_key, event_time, seq, values FROM view_rows WHERE view_name = $1 AND event_time <= $2 ORDER BY event_time, seq',
       [view, new Date(untilMs)],
     );
     for await (const row of rows) yield { entityKey: row.entity_key, event: { timeMs: row.event_time.getTime(), seq: Number(row.seq), values: row.values } };

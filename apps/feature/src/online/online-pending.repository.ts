@@ -31,7 +31,7 @@ export class OnlinePendingRepository {
   /** The longest-pending entities, without locking them. */
   async oldest(limit: number): Promise<PendingEntity[]> {
     const rows = await this.db.query<{ view_name: string; entity_key: string; version: string }[]>(
-      'SELECT view_name, entity_key, version::text FROM online_pending ORDER BY since LIMIT $1',
+      'SELECT view_name, entity_key, version FROM online_pending ORDER BY since LIMIT $1',
       [limit],
     );
     return rows.map((r) => ({ view: r.view_name, entityKey: r.entity_key, version: r.version }));

@@ -85,7 +85,7 @@ export class IngestQueryRepository {
 
   async quarantine(filter: QuarantineFilter, offset: number, limit: number): Promise<QuarantineEntry[]> {
     const rows = await this.db.query<{ id: string; dataset: string; contract_version: string; raw: Buffer; violations: Violation[]; source: number; source_ref: string; batch_id: string; quarantined_at: Date }[]>(
-      `SELECT id::text, dataset, contract_version, raw, violations, source, source_ref, batch_id, quarantined_at FROM quarantine
+      `SELECT id, dataset, contract_version, raw, violations, source, source_ref, batch_id, quarantined_at FROM quarantine
        WHERE dataset = $1 AND ($2::text IS NULL OR batch_id = $2)
          AND ($3::text IS NULL OR violations @> jsonb_build_array(jsonb_build_object('field', $3::text)))
          AND ($4::text IS NULL OR violations @> jsonb_build_array(jsonb_build_object('rule', $4::text)))

@@ -34,7 +34,7 @@ export class RecordStore {
       `INSERT INTO quarantine (dataset, contract_version, raw, violations, source, source_ref, batch_id)
        SELECT $1, $2, t.raw, t.violations, $3, t.source_ref, $4
        FROM unnest($5::bytea[], $6::jsonb[], $7::text[]) AS t(raw, violations, source_ref)
-       RETURNING id::text, source_ref`,
+       RETURNING id, source_ref`,
       [target.dataset, target.contractVersion, target.source, target.batchId, rows.map((r) => r.raw), rows.map((r) => JSON.stringify(r.violations)), rows.map((r) => r.sourceRef)],
     )) as { id: string; source_ref: string }[];
     return new Map(inserted.map((r) => [r.source_ref, r.id]));

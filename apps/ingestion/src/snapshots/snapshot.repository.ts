@@ -152,7 +152,7 @@ export class SnapshotRepository {
     let offset = skip;
     for (;;) {
       const page = await this.db.query<{ values: Record<string, CanonicalValue>; event_time: Date; row_hash: Buffer; id: string }[]>(
-        `SELECT values, event_time, row_hash, id::text FROM records WHERE ${IN_SNAPSHOT}
+        `SELECT values, event_time, row_hash, id FROM records WHERE ${IN_SNAPSHOT}
            AND ($5::timestamptz IS NULL OR (event_time, row_hash, id) > ($5, $6, $7::bigint))
          ORDER BY event_time, row_hash, id OFFSET $8 LIMIT $9`,
         [snapshot.dataset, snapshot.maxRecordId, snapshot.timeStart ?? null, snapshot.timeEnd ?? null, after?.time ?? null, after?.hash ?? null, after?.id ?? null, offset, pageSize],

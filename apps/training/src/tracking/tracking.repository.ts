@@ -153,10 +153,10 @@ export class TrackingRepository {
   async runs(runIds: string[]): Promise<RunRecord[]> {
     if (runIds.length === 0) return [];
     const [rows, params, metrics, artifacts] = await Promise.all([
-      this.db.query<RunRow[]>('SELECT *, seed::text AS seed FROM runs WHERE run_id = ANY($1::uuid[])', [runIds]),
+      this.db.query<RunRow[]>('SELECT * FROM runs WHERE run_id = ANY($1::uuid[])', [runIds]),
       this.db.query<{ run_id: string; key: string; value: string }[]>('SELECT run_id, key, value FROM run_params WHERE run_id = ANY($1::uuid[]) ORDER BY key', [runIds]),
       this.db.query<{ run_id: string; key: string; value: number; step: string; time: Date }[]>(
-        'SELECT DISTINCT ON (run_id, key) run_id, key, value, step::text, time FROM run_metrics WHERE run_id = ANY($1::uuid[]) ORDER BY run_id, key, step DESC, time DESC, seq DESC',
+        'SELECT DISTINCT ON (run_id, key) run_id, key, value, step, time FROM run_metrics WHERE run_id = ANY($1::uuid[]) ORDER BY run_id, key, step DESC, time DESC, seq DESC',
         [runIds],
       ),
       this.db.query<{ run_id: string; path: string; digest: string; size_bytes: string; media_type: string; uri: string }[]>('SELECT * FROM run_artifacts WHERE run_id = ANY($1::uuid[]) ORDER BY path', [runIds]),
@@ -188,7 +188,7 @@ export class TrackingRepository {
 
   async metricHistory(runId: string, key: string, offset: number, limit: number): Promise<MetricRecord[]> {
     const rows = await this.db.query<{ key: string; value: number; step: string; time: Date }[]>(
-      'SELECT key, value, step::text, time FROM run_metrics WHERE run_id = $1 AND key = $2 ORDER BY step, time, seq OFFSET $3 LIMIT $4',
+      'SELECT key, value, step, time FROM run_metrics WHERE run_id = $1 AND key = $2 ORDER BY step, time, seq OFFSET $3 LIMIT $4',
       [runId, key, offset, limit],
     );
     return rows.map((m) => ({ key: m.key, value: m.value, step: Number(m.step), time: m.time }));
