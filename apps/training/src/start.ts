@@ -2,12 +2,13 @@ import { EventTables1764000000000, publishedBy } from '@mlops/events';
 import { runServiceProcess } from '@mlops/platform';
 import { type Boot } from '@mlops/telemetry';
 import { TrackingSchema1764000000301 } from './migrations/1764000000301-tracking-schema';
+import { PipelineRuns1764000000302 } from './migrations/1764000000302-pipeline-runs';
 import { type TrainingConfig } from './config';
 import { TrainingModule } from './training.module';
 
 export function start({ config, telemetry }: Boot<TrainingConfig>): void {
   void runServiceProcess(
-    { name: 'training', module: TrainingModule, entities: [], migrations: [EventTables1764000000000, TrackingSchema1764000000301], publishes: publishedBy('training'), config },
+    { name: 'training', module: TrainingModule, entities: [], migrations: [EventTables1764000000000, TrackingSchema1764000000301, PipelineRuns1764000000302], publishes: publishedBy('training'), config },
     telemetry,
   );
 }

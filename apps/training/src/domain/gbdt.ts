@@ -78,8 +78,11 @@ interface Split {
   missingGoesLeft: boolean;
 }
 
+/** After each boosting round: its number (from 1) and the log losses so far (for progress and metrics). */
+export type RoundListener = (round: number, history: GbdtHistory) => void;
+
 /** Trains on `train`, watching `valid` for early stopping when given. */
-export function trainGbdt(train: TrainingData, valid: TrainingData | undefined, params: GbdtParams): { model: GbdtModel; history: GbdtHistory } {
+export function trainGbdt(train: TrainingData, valid: TrainingData | undefined, params: GbdtParams, onRound?: RoundListener): { model: GbdtModel; history: GbdtHistory } {
   const n = train.labels.length;
   const featureCount = train.features.length;
   if (params.maxBins < 2 || params.maxBins > MISSING) throw new RangeError(`maxBins must be in [2, ${MISSING}]`);
@@ -117,6 +120,7 @@ export function trainGbdt(train: TrainingData, valid: TrainingData | undefined, 
         history.bestRound = round + 1;
       } else if (params.earlyStoppingRounds > 0 && round + 1 - history.bestRound >= params.earlyStoppingRounds) break;
     } else history.bestRound = round + 1;
+    onRound?.(round + 1, history);
   }
   return { model: { baseScore, trees: trees.slice(0, history.bestRound), featureCount }, history };
 

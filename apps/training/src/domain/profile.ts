@@ -2,10 +2,10 @@ import { type FeatureColumn } from './preprocessing';
 
 /** What a feature looked like in training, for drift monitoring to compare live values against. */
 export type FeatureProfile =
-  | { name: string; kind: 'numeric'; count: number; nullRate: number; min: number; max: number; mean: number; quantiles: number[]; histogram: { edges: number[]; counts: number[] } }
+  | { name: string; kind: 'numeric'; count: number; nullRate: number; min: number; max: number; mean: number; std: number; quantiles: number[]; histogram: { edges: number[]; counts: number[] } }
   | { name: string; kind: 'categorical'; count: number; nullRate: number; frequencies: Record<string, number>; otherFrequency: number };
 
-const QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
+export const QUANTILES = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
 const HISTOGRAM_BINS = 20;
 const TOP_CATEGORIES = 100;
 
@@ -16,8 +16,9 @@ export function profileFeatures(columns: FeatureColumn[]): FeatureProfile[] {
     if (column.kind === 'numeric') {
       const values = column.values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
       const nullRate = count === 0 ? 0 : 1 - values.length / count;
-      if (values.length === 0) return { name: column.name, kind: 'numeric', count, nullRate, min: Number.NaN, max: Number.NaN, mean: Number.NaN, quantiles: [], histogram: { edges: [], counts: [] } };
+      if (values.length === 0) return { name: column.name, kind: 'numeric', count, nullRate, min: Number.NaN, max: Number.NaN, mean: Number.NaN, std: Number.NaN, quantiles: [], histogram: { edges: [], counts: [] } };
       const [min, max] = [values[0], values[values.length - 1]];
+      const mean = values.reduce((s, v) => s + v, 0) / values.length;
       const width = (max - min) / HISTOGRAM_BINS || 1;
       const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
       for (const v of values) counts[Math.min(HISTOGRAM_BINS - 1, Math.floor((v - min) / width))]++;
@@ -28,7 +29,8 @@ export function profileFeatures(columns: FeatureColumn[]): FeatureProfile[] {
         nullRate,
         min,
         max,
-        mean: values.reduce((s, v) => s + v, 0) / values.length,
+        mean,
+        std: Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length),
         quantiles: QUANTILES.map((q) => values[Math.min(values.length - 1, Math.floor(q * (values.length - 1)))]),
         histogram: { edges: Array.from({ length: HISTOGRAM_BINS + 1 }, (_, i) => min + i * width), counts },
       };

@@ -3,21 +3,33 @@ import { type Metadata } from '@grpc/grpc-js';
 import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { GrpcController } from '@mlops/platform';
 import { trainingV1 as pb } from '@mlops/proto';
+import { PipelineService } from '../pipeline/pipeline.service';
 import * as map from './tracking.mapper';
 import { TrackingService } from './tracking.service';
 
 /** Who is calling: the `x-mlops-actor` metadata until the registry issue brings signed identities. */
 const actorOf = (metadata: Metadata) => String(metadata.get('x-mlops-actor')[0] ?? 'anonymous');
 
-/**
- * The training gRPC API (proto/mlops/training/v1). Experiment tracking is live; the training
- * pipeline calls (StartTrainingRun, CancelRun, WatchRun) and LogArtifact answer UNIMPLEMENTED until
- * the rest of the training issue lands.
- */
+/** The training gRPC API (proto/mlops/training/v1): experiment tracking and the training pipeline. */
 @Injectable()
 @GrpcController(pb.TrainingServiceService)
 export class TrainingController implements ServiceImplementation<typeof pb.TrainingServiceService> {
-  constructor(private readonly tracking: TrackingService) {}
+  constructor(
+    private readonly tracking: TrackingService,
+    private readonly pipeline: PipelineService,
+  ) {}
+
+  async startTrainingRun(request: pb.StartTrainingRunRequest, ctx: CallContext): Promise<pb.StartTrainingRunResponse> {
+    return { run: await this.pipeline.start(request, actorOf(ctx.metadata)) };
+  }
+
+  async cancelRun(request: pb.CancelRunRequest): Promise<pb.CancelRunResponse> {
+    return { run: await this.pipeline.cancel(request.runId, request.reason) };
+  }
+
+  watchRun(request: pb.WatchRunRequest, ctx: CallContext): AsyncIterable<pb.WatchRunResponse> {
+    return this.pipeline.watch(request.runId, ctx.signal);
+  }
 
   async createExperiment(request: pb.CreateExperimentRequest, ctx: CallContext): Promise<pb.CreateExperimentResponse> {
     return { experiment: map.toExperiment(await this.tracking.createExperiment(request.name, request.description, request.tags, actorOf(ctx.metadata))) };
@@ -87,7 +99,7 @@ export class TrainingController implements ServiceImplementation<typeof pb.Train
   }
 
   async getRun(request: pb.GetRunRequest): Promise<pb.GetRunResponse> {
-    return { run: map.toRun(await this.tracking.run(request.runId)) };
+    return { run: await this.pipeline.get(request.runId) };
   }
 
   async getMetricHistory(request: pb.GetMetricHistoryRequest): Promise<pb.GetMetricHistoryResponse> {

@@ -119,6 +119,16 @@ export class TrackingRepository {
     return rows[0]?.status;
   }
 
+  /** A pipeline run's move to another status: started stamps start_time once, ended stamps end_time. */
+  async setStatus(tx: SqlExecutor, runId: string, status: RunStatus, change: { started?: boolean; ended?: boolean; failureMessage?: string; dataVersion?: unknown; environment?: unknown } = {}): Promise<void> {
+    await tx.query(
+      `UPDATE runs SET status = $2, start_time = CASE WHEN $3 THEN coalesce(start_time, now()) ELSE start_time END, end_time = CASE WHEN $4 THEN now() ELSE end_time END,
+              failure_message = coalesce($5, failure_message), data_version = coalesce($6::jsonb, data_version), environment = coalesce($7::jsonb, environment)
+       WHERE run_id = $1`,
+      [runId, status, change.started ?? false, change.ended ?? false, change.failureMessage ?? null, json(change.dataVersion), json(change.environment)],
+    );
+  }
+
   async end(tx: SqlExecutor, runId: string, status: RunStatus, endTime: Date, failureMessage: string): Promise<void> {
     await tx.query('UPDATE runs SET status = $2, end_time = $3, failure_message = $4 WHERE run_id = $1', [runId, status, endTime, failureMessage]);
   }

@@ -1,0 +1,139 @@
+import { DEFAULT_GBDT, type GbdtParams } from '../gbdt';
+import { DEFAULT_LOGISTIC, type LogisticParams } from '../logistic-regression';
+import { parseLabelRule } from './label';
+
+/** A training run's specification, as the pipeline reads it (the gRPC TrainingSpec, mapped). */
+export interface PipelineSpec {
+  data: { kind: 'snapshot'; snapshotId: string } | { kind: 'featureService'; name: string; version: number; entitySnapshotId: string; eventTimestampColumn: string };
+  label: { column: string; expression: string; task: 'binary' | 'regression' | 'multiclass' | 'unspecified' };
+  features: string[];
+  trainer: { kind: 'gbdt' | 'logistic' | 'linear' | 'unspecified' } | { kind: 'external'; command: string[]; env: Record<string, string>; timeoutMs: number };
+  hyperparameters: Record<string, unknown>;
+  split: TimeSplit | RandomSplit | { kind: 'unspecified' };
+  /** Decimal string: uint64 does not fit a JS number. */
+  seed: string;
+  evaluation: { primaryMetric: string; sliceFeatures: string[]; calibrationBins: number };
+  registerAs: string;
+}
+
+export interface TimeRange {
+  startMs?: number;
+  endMs?: number;
+}
+export interface TimeSplit {
+  kind: 'time';
+  column: string;
+  train: TimeRange;
+  validation?: TimeRange;
+  test: TimeRange;
+  validationFraction: number;
+}
+export interface RandomSplit {
+  kind: 'random';
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export interface Violation {
+  field: string;
+  description: string;
+}
+
+export type TrainerParams = { kind: 'gbdt'; params: GbdtParams } | { kind: 'logistic'; params: LogisticParams } | { kind: 'external' };
+
+const CLASSIFICATION_METRICS = ['roc_auc', 'log_loss', 'accuracy', 'precision', 'recall', 'f1'];
+export const DEFAULT_EXTERNAL_TIMEOUT_MS = 30 * 60_000;
+
+/** name in the spec → [key in the trainer's params, lowest, highest, whole number] */
+const GBDT_RANGES: Record<string, [keyof GbdtParams, number, number, boolean]> = {
+  rounds: ['rounds', 1, 10_000, true],
+  learning_rate: ['learningRate', 1e-6, 1, false],
+  max_depth: ['maxDepth', 1, 16, true],
+  min_samples_leaf: ['minSamplesLeaf', 1, 1_000_000, true],
+  lambda: ['lambda', 0, 1e6, false],
+  max_bins: ['maxBins', 2, 255, true],
+  early_stopping_rounds: ['earlyStoppingRounds', 0, 10_000, true],
+};
+const LOGISTIC_RANGES: Record<string, [keyof LogisticParams, number, number, boolean]> = {
+  l2: ['l2', 0, 1e6, false],
+  max_iterations: ['maxIterations', 1, 1_000, true],
+  tolerance: ['tolerance', 1e-15, 1, false],
+};
+
+/** Every problem of a spec that can be seen before any data is read, each naming its field. */
+export function checkSpec(spec: PipelineSpec): { violations: Violation[]; trainer?: TrainerParams } {
+  const violations: Violation[] = [];
+  const add = (field: string, description: string) => violations.push({ field, description });
+  if (spec.data.kind === 'snapshot' && !spec.data.snapshotId) add('spec.data.snapshot_id', 'name the snapshot holding the features and the label');
+  if (spec.data.kind === 'featureService') {
+    if (!spec.data.name) add('spec.data.feature_service.feature_service.name', 'name the feature service');
+    if (!spec.data.entitySnapshotId) add('spec.data.feature_service.entity_snapshot_id', 'name the snapshot holding the entity rows and the label');
+  }
+  if (!spec.label.column) add('spec.label.column', 'name the label column');
+  else if (spec.label.expression) {
+    const rule = parseLabelRule(spec.label.expression);
+    if (typeof rule === 'string') add('spec.label.expression', rule);
+    else if (rule.column !== spec.label.column) add('spec.label.expression', `the expression reads "${rule.column}", the label column is "${spec.label.column}"`);
+  }
+  if (spec.label.task === 'regression' || spec.label.task === 'multiclass') add('spec.label.task', 'only BINARY_CLASSIFICATION is trained so far');
+  if (spec.features.length === 0) add('spec.features', 'name at least one feature column');
+  spec.features.forEach((f, i) => {
+    if (f === spec.label.column) add(`spec.features[${i}]`, `"${f}" is the label; a model must not see it`);
+    if (spec.features.indexOf(f) !== i) add(`spec.features[${i}]`, `"${f}" is named twice`);
+  });
+  checkSplit(spec.split, add);
+  if (spec.evaluation.primaryMetric && !CLASSIFICATION_METRICS.includes(spec.evaluation.primaryMetric)) add('spec.evaluation.primary_metric', `one of ${CLASSIFICATION_METRICS.join(', ')}`);
+  if (spec.evaluation.calibrationBins < 0 || spec.evaluation.calibrationBins > 100) add('spec.evaluation.calibration_bins', 'between 1 and 100 (0 = 10)');
+  spec.evaluation.sliceFeatures.forEach((f, i) => {
+    if (!spec.features.includes(f)) add(`spec.evaluation.slice_features[${i}]`, `"${f}" is not one of the features`);
+  });
+  if (!/^\d{1,20}$/.test(spec.seed) || BigInt(spec.seed) >= 2n ** 64n) add('spec.seed', 'an unsigned 64-bit integer');
+  const trainer = trainerParams(spec, add);
+  return violations.length > 0 ? { violations } : { violations, trainer };
+}
+
+function checkSplit(split: PipelineSpec['split'], add: (field: string, description: string) => void): void {
+  if (split.kind === 'unspecified') return add('spec.split', 'a time split or a random split');
+  if (split.kind === 'random') {
+    const parts = [split.train, split.validation, split.test];
+    if (parts.some((p) => !(p >= 0 && p <= 1)) || split.train <= 0 || split.test <= 0) add('spec.split.random', 'fractions in [0, 1], train and test above 0');
+    else if (Math.abs(parts.reduce((s, p) => s + p, 0) - 1) > 1e-9) add('spec.split.random', `train + validation + test must be 1, not ${parts.reduce((s, p) => s + p, 0)}`);
+    return;
+  }
+  const empty = (r: TimeRange | undefined) => r && r.startMs !== undefined && r.endMs !== undefined && r.endMs <= r.startMs;
+  if (!split.train.endMs) add('spec.split.time.train.end', 'the training range needs an end');
+  if (!split.test.startMs) add('spec.split.time.test.start', 'the test range needs a start');
+  if (empty(split.train)) add('spec.split.time.train', 'ends before it starts');
+  if (empty(split.test)) add('spec.split.time.test', 'ends before it starts');
+  if (split.train.endMs && split.test.startMs && split.test.startMs < split.train.endMs) add('spec.split.time.test.start', 'the test range must start after the training range ends: no evaluation on data the model was fitted to');
+  if (!split.validation && !(split.validationFraction >= 0 && split.validationFraction < 1)) add('spec.split.time.validation_fraction', 'in [0, 1)');
+}
+
+function trainerParams(spec: PipelineSpec, add: (field: string, description: string) => void): TrainerParams | undefined {
+  const { trainer } = spec;
+  if (trainer.kind === 'external') {
+    if (trainer.command.length === 0 || !trainer.command[0]) add('spec.trainer.external.command', 'the command to run, as argv');
+    if (trainer.timeoutMs < 0) add('spec.trainer.external.timeout', 'a positive duration');
+    return { kind: 'external' };
+  }
+  if (trainer.kind === 'unspecified') return void add('spec.trainer', 'a built-in trainer (GBDT, LOGISTIC_REGRESSION) or an external command');
+  if (trainer.kind === 'linear') return void add('spec.trainer.builtin', 'LINEAR_REGRESSION is for regression, which is not trained yet');
+  const [ranges, defaults] = trainer.kind === 'gbdt' ? [GBDT_RANGES, DEFAULT_GBDT] : [LOGISTIC_RANGES, DEFAULT_LOGISTIC];
+  const params: Record<string, number> = { ...defaults };
+  for (const [name, value] of Object.entries(spec.hyperparameters)) {
+    const range = ranges[name];
+    const field = `spec.hyperparameters.${name}`;
+    if (!range) {
+      add(field, `not a ${trainer.kind} hyperparameter; known: ${Object.keys(ranges).join(', ')}`);
+      continue;
+    }
+    const [key, low, high, whole] = range;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < low || value > high || (whole && !Number.isInteger(value))) {
+      add(field, `${whole ? 'a whole number' : 'a number'} in [${low}, ${high}], not ${JSON.stringify(value)}`);
+      continue;
+    }
+    params[key] = value;
+  }
+  return trainer.kind === 'gbdt' ? { kind: 'gbdt', params: params as unknown as GbdtParams } : { kind: 'logistic', params: params as unknown as LogisticParams };
+}

@@ -1,0 +1,280 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+import { uuidv7 } from 'uuidv7';
+import { Events, OutboxWriter } from '@mlops/events';
+import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
+import { commonV1, eventsV1, trainingV1 as pb } from '@mlops/proto';
+import { LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
+import { backoffDelay, every, type Periodic } from '@mlops/resilience';
+import { type Logger } from '@mlops/telemetry';
+import { ArtifactStore } from '../artifacts/artifact-store';
+import { type TrainingConfig } from '../config';
+import { checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
+import { checkSpec, type PipelineSpec } from '../domain/pipeline/spec';
+import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
+import { TrackingRepository } from '../tracking/tracking.repository';
+import { runExternalTrainer, TrainerError } from './external-trainer';
+import { type FailureKind, specFromProto, type StoredFailure } from './pipeline.mapper';
+import { type Activity, type PipelineRow, PipelineRunsRepository, type Stage } from './pipeline-runs.repository';
+import { referenceProfileOf } from './reference-profile';
+import { type FetchedData, TrainingDataClient } from './training-data';
+import { trainInWorker } from './worker-trainer';
+
+class Cancelled extends Error {}
+class Released extends Error {}
+
+const meter = metrics.getMeter('training');
+const runsEnded = meter.createCounter('training.runs.ended', { description: 'Pipeline runs ended, by outcome and trainer' });
+const runSeconds = meter.createHistogram('training.run.duration', { unit: 's', description: 'Wall time of pipeline runs that succeeded' });
+
+interface Outcome {
+  metrics: Record<string, number>;
+  model: Uint8Array;
+  inputs: { name: string; kind: 'numeric' | 'categorical' }[];
+  params: Record<string, string>;
+  extraArtifacts: { path: string; mediaType: string; bytes: Uint8Array }[];
+  evaluation?: PipelineResult['evaluation'];
+  rows?: PipelineResult['rows'];
+}
+
+/**
+ * Trains queued pipeline runs, up to TRAINING_CONCURRENCY at a time per replica. A run is leased in
+ * PostgreSQL and its lease renewed with each progress report; a cancel request or a lost lease stops
+ * the work within a heartbeat. Bad specs and bad data fail at once; infrastructure failures are
+ * retried with backoff up to TRAINING_MAX_ATTEMPTS.
+ */
+@Injectable()
+export class PipelineRunner implements OnServiceReady, OnServiceStop {
+  private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private periodic?: Periodic;
+  private filling = false;
+  private stopping = false;
+
+  constructor(
+    private readonly runs: PipelineRunsRepository,
+    private readonly tracking: TrackingRepository,
+    private readonly data: TrainingDataClient,
+    private readonly artifacts: ArtifactStore,
+    private readonly outbox: OutboxWriter,
+    @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
+    @Inject(SERVICE_CONFIG) private readonly config: TrainingConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onServiceReady(): Promise<void> {
+    this.periodic = every(this.config.TRAINING_POLL_INTERVAL_MS, () => this.fill(), (error) => this.logger.warn({ err: error }, 'claiming training runs failed'));
+    return Promise.resolve();
+  }
+
+  /** Stops claiming, hands running runs back to the queue (another replica resumes them), and waits. */
+  async onServiceStop(): Promise<void> {
+    this.stopping = true;
+    await this.periodic?.stop();
+    for (const { controller } of this.active.values()) controller.abort(new Released('the service is stopping'));
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  /** Starts queued work now rather than at the next poll (after a run is queued here). */
+  wake(): void {
+    void this.fill().catch((error) => this.logger.warn({ err: error }, 'claiming training runs failed'));
+  }
+
+  /** Stops a run this replica is training at once; other replicas see the request at their next heartbeat. */
+  cancelLocal(runId: string): void {
+    this.active.get(runId)?.controller.abort(new Cancelled());
+  }
+
+  private async fill(): Promise<void> {
+    if (this.filling) return;
+    this.filling = true;
+    try {
+      while (!this.stopping && this.active.size < this.config.TRAINING_CONCURRENCY) {
+        const row = await this.transaction((tx) => this.claim(tx));
+        if (!row) return;
+        const controller = new AbortController();
+        const done = this.execute(row, controller).finally(() => this.active.delete(row.run_id));
+        this.active.set(row.run_id, { controller, done });
+      }
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private async claim(tx: SqlExecutor): Promise<PipelineRow | undefined> {
+    for (;;) {
+      const row = await this.runs.claim(tx, this.owner, this.config.TRAINING_LEASE_MS);
+      if (!row) return undefined;
+      // Its replica died while it was being cancelled: finish the cancel here.
+      if (row.state === 'CANCEL_REQUESTED') {
+        await this.endCancelled(tx, row);
+        continue;
+      }
+      const run = (await this.tracking.runs([row.run_id]))[0];
+      await this.tracking.setStatus(tx, row.run_id, 'RUNNING', { started: true });
+      const spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
+      await this.outbox.enqueue(tx, Events.trainingRunStarted, {
+        runId: row.run_id, experimentId: run.experimentId, runName: run.name, startedBy: run.startedBy, trainer: spec.trainer.kind,
+        lineage: undefined, retrainRequestId: '', attempt: row.attempt,
+      });
+      return row;
+    }
+  }
+
+  private async execute(row: PipelineRow, controller: AbortController): Promise<void> {
+    const runId = row.run_id;
+    const { signal } = controller;
+    const spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
+    let activity: Activity = { stage: 'FETCH', progress: 0, message: 'reading the training data' };
+    const pending: StepMetric[] = [];
+    const heartbeat = every(Math.min(1_000, this.config.TRAINING_LEASE_MS / 3), () => this.beat(runId, activity, pending, controller), (error) => this.logger.warn({ err: error, runId }, 'training heartbeat failed'));
+    const started = Date.now();
+    const log = this.logger.child({ runId, attempt: row.attempt });
+    try {
+      const { trainer } = checkSpec(spec);
+      if (!trainer) throw new InvalidInputError('the spec is invalid');
+      const fetched = await this.data.fetch(spec.data, signal, (rows) => (activity = { stage: 'FETCH', progress: 0.05, message: `${rows} rows read` }));
+      log.info({ rows: fetched.table.rows.length, trainer: trainer.kind }, 'training data read');
+      let outcome: Outcome;
+      if (trainer.kind === 'external' && spec.trainer.kind === 'external') {
+        const dataset = prepareDataset(fetched.table, spec);
+        const parts = checkedSplit(dataset, spec);
+        activity = { stage: 'TRAIN', progress: 0.1, message: `running ${spec.trainer.command[0]}` };
+        const external = await runExternalTrainer(spec.trainer, spec, dataset, parts, join(this.config.TRAINING_WORK_DIR, `${runId}-${row.attempt}`), signal);
+        outcome = { metrics: external.metrics, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), params: Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)])), extraArtifacts: [{ path: 'logs/trainer.log', mediaType: 'text/plain', bytes: external.log }] };
+      } else if (trainer.kind !== 'external') {
+        // No run id in the model's metadata: the same spec and data must give the same bytes.
+        const result = await trainInWorker({ table: fetched.table, spec, trainer, metadata: { trainer: trainer.kind } }, signal, (p) => {
+          activity = { stage: p.stage.toUpperCase() as Stage, progress: p.progress, message: p.message };
+          pending.push(...p.metrics);
+        });
+        outcome = { metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, params: result.params, evaluation: result.evaluation, rows: result.rows, extraArtifacts: [{ path: 'reference_profile.pb', mediaType: 'application/x-protobuf; messageType=mlops.common.v1.ReferenceProfile', bytes: commonV1.ReferenceProfile.encode(referenceProfileOf(result.profile, fetched.snapshotId)).finish() }] };
+      } else throw new InvalidInputError('the trainer is unknown');
+      await heartbeat.stop();
+      await this.beat(runId, { stage: 'PACKAGE', progress: 0.97, message: 'storing the model' }, pending, controller);
+      if (signal.aborted) throw signal.reason;
+      await this.succeed(row, spec, fetched, outcome, (Date.now() - started) / 1000);
+      runsEnded.add(1, { outcome: 'succeeded', trainer: spec.trainer.kind });
+      runSeconds.record((Date.now() - started) / 1000, { trainer: spec.trainer.kind });
+      log.info({ metrics: outcome.metrics }, 'training run succeeded');
+    } catch (error) {
+      await heartbeat.stop();
+      const reason: unknown = signal.aborted ? signal.reason : error;
+      if (reason instanceof Released) return;
+      if (reason instanceof Cancelled) {
+        await this.transaction(async (tx) => {
+          const held = await this.runs.lock(tx, runId);
+          if (held?.state !== 'DONE') await this.endCancelled(tx, held!);
+        });
+        runsEnded.add(1, { outcome: 'cancelled', trainer: spec.trainer.kind });
+        log.info('training run cancelled');
+        return;
+      }
+      await this.fail(row, activity.stage, reason, log);
+    }
+  }
+
+  /** Renews the lease, records progress and step metrics, and notices a cancel request or a lost lease. */
+  private async beat(runId: string, activity: Activity, pending: StepMetric[], controller: AbortController): Promise<void> {
+    const metricsNow = pending.splice(0);
+    if (metricsNow.length > 0) {
+      const time = new Date();
+      await this.transaction((tx) => this.tracking.addMetrics(tx, runId, metricsNow.map((m) => ({ ...m, time }))));
+    }
+    const state = await this.runs.heartbeat(runId, this.owner, this.config.TRAINING_LEASE_MS, activity);
+    if (state === undefined) controller.abort(new Released('the lease was lost'));
+    else if (state === 'CANCEL_REQUESTED') controller.abort(new Cancelled());
+  }
+
+  private async store(runId: string, path: string, mediaType: string, bytes: Uint8Array) {
+    const stored = await this.artifacts.put(Readable.from([Buffer.from(bytes)]));
+    return { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType, uri: stored.uri, runId };
+  }
+
+  private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
+    const runId = row.run_id;
+    const model = await this.store(runId, 'model/model.onnx', 'application/onnx', outcome.model);
+    const extras = await Promise.all(outcome.extraArtifacts.map((a) => this.store(runId, a.path, a.mediaType, a.bytes)));
+    const evaluation = outcome.evaluation ? [await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)))] : [];
+    const profile = extras.find((a) => a.path === 'reference_profile.pb');
+    const signature: commonV1.ModelSignature = {
+      inputs: outcome.inputs.map((i) => ({
+        name: i.name, datatype: i.kind === 'numeric' ? commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32 : commonV1.TensorDataType.TENSOR_DATA_TYPE_BYTES, shape: [-1, 1],
+        featureType: i.kind === 'numeric' ? commonV1.DataType.DATA_TYPE_FLOAT : commonV1.DataType.DATA_TYPE_CATEGORICAL, nullable: true, description: '',
+      })),
+      outputs: [{ name: 'probability', datatype: commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32, shape: [-1, 1], featureType: commonV1.DataType.DATA_TYPE_FLOAT, nullable: false, description: 'probability of the positive class' }],
+    };
+    const ref = (a: { digest: string; sizeBytes: number; mediaType: string; uri: string } | undefined) => a && { digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri };
+    const primary = spec.evaluation.primaryMetric;
+    const outputs: pb.RunOutputs = {
+      model: ref(model), signature, referenceProfile: ref(profile), registeredModelName: spec.registerAs, registeredVersion: 0,
+      evaluation: {
+        metrics: outcome.metrics, primaryMetric: primary, trainRows: outcome.rows?.train ?? 0, validationRows: outcome.rows?.validation ?? 0, testRows: outcome.rows?.test ?? 0,
+        slices: (outcome.evaluation?.slices ?? []).map((s) => ({ feature: s.feature, value: s.value, count: s.count, metrics: s.metrics })),
+        calibration: outcome.evaluation?.calibration ?? [],
+      },
+    };
+    const dataVersion: pb.DataVersion = { snapshotId: fetched.snapshotId, featureService: fetched.featureService, entitySetDigest: fetched.featureService ? fetched.snapshotId : '', featureViews: fetched.featureViews };
+    const lineage: commonV1.Lineage = commonV1.Lineage.fromPartial({ trainingRunId: runId, experimentId: '', dataset: fetched.dataset, datasetSnapshotId: fetched.snapshotId, featureService: fetched.featureService, featureViews: fetched.featureViews });
+    await this.transaction(async (tx) => {
+      if (!(await this.runs.lockHeld(tx, runId, this.owner))) throw new Released('the lease was lost before the run could be recorded');
+      const run = (await this.tracking.runs([runId]))[0];
+      lineage.experimentId = run.experimentId;
+      await this.tracking.addParams(tx, runId, { trainer: spec.trainer.kind, ...outcome.params });
+      await this.tracking.addMetrics(tx, runId, Object.entries(outcome.metrics).map(([key, value]) => ({ key, value, step: 0, time: new Date() })));
+      for (const artifact of [model, ...extras, ...evaluation]) await this.tracking.addArtifact(tx, runId, artifact);
+      await this.tracking.setStatus(tx, runId, 'SUCCEEDED', { ended: true, dataVersion: pb.DataVersion.toJSON(dataVersion), environment: environment() });
+      await this.runs.finish(tx, runId, { stage: 'DONE', outputs: pb.RunOutputs.toJSON(outputs), message: 'succeeded' });
+      await this.outbox.enqueue(tx, Events.trainingRunCompleted, {
+        runId, experimentId: run.experimentId, runName: run.name, modelName: spec.registerAs, task: commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION,
+        model: outputs.model, signature, referenceProfile: outputs.referenceProfile, metrics: outcome.metrics, primaryMetric: primary, lineage,
+        seed: Number(spec.seed), duration: { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) }, retrainRequestId: '', startedBy: run.startedBy,
+      });
+    });
+  }
+
+  private async fail(row: PipelineRow, stage: Stage, error: unknown, log: Logger): Promise<void> {
+    const runId = row.run_id;
+    const kind: FailureKind = error instanceof InvalidInputError ? 'INVALID_INPUT' : error instanceof TrainerError ? (error.kind === 'timeout' ? 'TIMEOUT' : 'TRAINER_ERROR') : 'INFRASTRUCTURE';
+    const message = (error as Error).message;
+    const trainerLog = error instanceof TrainerError ? await this.store(runId, 'logs/trainer.log', 'text/plain', error.log) : undefined;
+    const failure: StoredFailure = { kind, message, stage, log: trainerLog && { digest: trainerLog.digest, sizeBytes: trainerLog.sizeBytes, mediaType: trainerLog.mediaType, uri: trainerLog.uri } };
+    const retry = kind === 'INFRASTRUCTURE' && row.attempt < this.config.TRAINING_MAX_ATTEMPTS;
+    await this.transaction(async (tx) => {
+      if (!(await this.runs.lockHeld(tx, runId, this.owner))) return;
+      const run = (await this.tracking.runs([runId]))[0];
+      if (trainerLog) await this.tracking.addArtifact(tx, runId, trainerLog);
+      if (retry) {
+        await this.runs.requeue(tx, runId, backoffDelay(row.attempt, 2_000, 60_000), failure);
+        await this.tracking.setStatus(tx, runId, 'QUEUED');
+      } else {
+        await this.runs.finish(tx, runId, { stage, failure, message: 'failed' });
+        await this.tracking.setStatus(tx, runId, 'FAILED', { ended: true, failureMessage: message });
+      }
+      await this.outbox.enqueue(tx, Events.trainingRunFailed, {
+        runId, experimentId: run.experimentId, kind: eventsV1.TrainingFailureKind[`TRAINING_FAILURE_KIND_${kind}`], reason: message, stage, log: failure.log, attempt: row.attempt, willRetry: retry, retrainRequestId: '',
+      });
+    });
+    runsEnded.add(1, { outcome: retry ? 'retrying' : 'failed', trainer: 'any' });
+    log.warn({ kind, reason: message, willRetry: retry }, 'training run failed');
+  }
+
+  /** Records a run as cancelled, with the event; the caller holds the run's row lock. */
+  async endCancelled(tx: SqlExecutor, row: PipelineRow): Promise<void> {
+    const run = (await this.tracking.runs([row.run_id]))[0];
+    await this.runs.finish(tx, row.run_id, { stage: row.stage, message: `cancelled${row.cancel_reason ? `: ${row.cancel_reason}` : ''}` });
+    await this.tracking.setStatus(tx, row.run_id, 'CANCELLED', { ended: true, failureMessage: row.cancel_reason });
+    await this.outbox.enqueue(tx, Events.trainingRunCancelled, { runId: row.run_id, experimentId: run.experimentId, cancelledBy: '', reason: row.cancel_reason });
+  }
+}
+
+/** What the run ran on, recorded automatically. */
+function environment(): pb.RunEnvironment {
+  return pb.RunEnvironment.toJSON({
+    runtime: 'node', runtimeVersion: process.versions.node, platform: `${process.platform}-${process.arch}`, host: hostname(),
+    libraries: { 'mlops-training': '1', onnx_opset: '17', 'ai.onnx.ml': '3' },
+  }) as pb.RunEnvironment;
+}

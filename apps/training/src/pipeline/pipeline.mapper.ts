@@ -1,0 +1,92 @@
+import { commonV1, trainingV1 as pb } from '@mlops/proto';
+import { DEFAULT_EXTERNAL_TIMEOUT_MS, type PipelineSpec, type TimeRange } from '../domain/pipeline/spec';
+import { type PipelineRow, type Stage } from './pipeline-runs.repository';
+
+export type FailureKind = 'INVALID_INPUT' | 'INFRASTRUCTURE' | 'TIMEOUT' | 'TRAINER_ERROR';
+
+/** How a failed run is stored (pipeline_runs.failure) and shown. */
+export interface StoredFailure {
+  kind: FailureKind;
+  message: string;
+  stage: Stage;
+  log?: commonV1.ArtifactRef;
+}
+
+const range = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
+
+const TRAINERS: Record<number, 'gbdt' | 'logistic' | 'linear'> = {
+  [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT]: 'gbdt',
+  [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_LOGISTIC_REGRESSION]: 'logistic',
+  [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_LINEAR_REGRESSION]: 'linear',
+};
+const TASKS: Record<number, PipelineSpec['label']['task']> = {
+  [commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION]: 'binary',
+  [commonV1.TaskType.TASK_TYPE_REGRESSION]: 'regression',
+  [commonV1.TaskType.TASK_TYPE_MULTICLASS_CLASSIFICATION]: 'multiclass',
+};
+
+/** The gRPC spec as the domain reads it; defaults filled in (event-time split column, timeouts). */
+export function specFromProto(spec: pb.TrainingSpec): PipelineSpec {
+  const data = spec.data?.source;
+  const trainer = spec.trainer?.kind;
+  const split = spec.split?.kind;
+  return {
+    data:
+      data?.$case === 'featureService'
+        ? { kind: 'featureService', name: data.value.featureService?.name ?? '', version: data.value.featureService?.version ?? 0, entitySnapshotId: data.value.entitySnapshotId, eventTimestampColumn: data.value.eventTimestampColumn }
+        : { kind: 'snapshot', snapshotId: data?.$case === 'snapshotId' ? data.value : '' },
+    label: { column: spec.label?.column ?? '', expression: spec.label?.expression ?? '', task: TASKS[spec.label?.task ?? 0] ?? 'binary' },
+    features: spec.features,
+    trainer:
+      trainer?.$case === 'external'
+        ? {
+            kind: 'external',
+            command: trainer.value.command,
+            env: trainer.value.env,
+            timeoutMs: trainer.value.timeout ? trainer.value.timeout.seconds * 1000 + Math.floor(trainer.value.timeout.nanos / 1e6) : DEFAULT_EXTERNAL_TIMEOUT_MS,
+          }
+        : { kind: (trainer && TRAINERS[trainer.value]) || 'unspecified' },
+    hyperparameters: spec.hyperparameters ?? {},
+    split:
+      split?.$case === 'time'
+        ? { kind: 'time', column: split.value.timeColumn, train: range(split.value.train), validation: split.value.validation ? range(split.value.validation) : undefined, test: range(split.value.test), validationFraction: split.value.validationFraction }
+        : split?.$case === 'random'
+          ? { kind: 'random', train: split.value.trainFraction, validation: split.value.validationFraction, test: split.value.testFraction }
+          : { kind: 'unspecified' },
+    seed: String(spec.seed),
+    evaluation: { primaryMetric: spec.evaluation?.primaryMetric || 'roc_auc', sliceFeatures: spec.evaluation?.sliceFeatures ?? [], calibrationBins: spec.evaluation?.calibrationBins ?? 0 },
+    registerAs: spec.registerAs,
+  };
+}
+
+export const STAGES: Record<Stage, pb.PipelineStage> = {
+  QUEUED: pb.PipelineStage.PIPELINE_STAGE_QUEUED,
+  FETCH: pb.PipelineStage.PIPELINE_STAGE_FETCH,
+  SPLIT: pb.PipelineStage.PIPELINE_STAGE_SPLIT,
+  TRAIN: pb.PipelineStage.PIPELINE_STAGE_TRAIN,
+  EVALUATE: pb.PipelineStage.PIPELINE_STAGE_EVALUATE,
+  PROFILE: pb.PipelineStage.PIPELINE_STAGE_PROFILE,
+  PACKAGE: pb.PipelineStage.PIPELINE_STAGE_PACKAGE,
+  DONE: pb.PipelineStage.PIPELINE_STAGE_DONE,
+};
+
+const FAILURE_KINDS: Record<FailureKind, pb.FailureKind> = {
+  INVALID_INPUT: pb.FailureKind.FAILURE_KIND_INVALID_INPUT,
+  INFRASTRUCTURE: pb.FailureKind.FAILURE_KIND_INFRASTRUCTURE,
+  TIMEOUT: pb.FailureKind.FAILURE_KIND_TIMEOUT,
+  TRAINER_ERROR: pb.FailureKind.FAILURE_KIND_TRAINER_ERROR,
+};
+
+export const toFailure = (f: StoredFailure): pb.RunFailure => ({ kind: FAILURE_KINDS[f.kind], message: f.message, stage: STAGES[f.stage], log: f.log });
+
+/** The pipeline's part of a Run: spec, stage, progress, failure, outputs, attempt. */
+export function pipelineFields(row: PipelineRow): Partial<pb.Run> {
+  return {
+    spec: pb.TrainingSpec.fromJSON(row.spec),
+    stage: STAGES[row.stage],
+    progress: row.progress,
+    attempt: row.attempt,
+    failure: row.failure ? toFailure(row.failure as StoredFailure) : undefined,
+    outputs: row.outputs ? pb.RunOutputs.fromJSON(row.outputs) : undefined,
+  };
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { status } from '@grpc/grpc-js';
+import { uuidv7 } from 'uuidv7';
+import { RpcError } from '@mlops/grpc';
+import { type TransactionRunner } from '@mlops/persistence';
+import { TRANSACTION_RUNNER } from '@mlops/platform';
+import { trainingV1 as pb } from '@mlops/proto';
+import { sleep } from '@mlops/resilience';
+import { checkSpec } from '../domain/pipeline/spec';
+import { toRun } from '../tracking/tracking.mapper';
+import { TrackingRepository } from '../tracking/tracking.repository';
+import { TrackingService } from '../tracking/tracking.service';
+import { pipelineFields, specFromProto, STAGES } from './pipeline.mapper';
+import { PipelineRunner } from './pipeline-runner';
+import { PipelineRunsRepository } from './pipeline-runs.repository';
+
+const WATCH_POLL_MS = 250;
+const TERMINAL = [pb.RunStatus.RUN_STATUS_SUCCEEDED, pb.RunStatus.RUN_STATUS_FAILED, pb.RunStatus.RUN_STATUS_CANCELLED];
+
+/** Queues, cancels and follows pipeline runs; the PipelineRunner does the work. */
+@Injectable()
+export class PipelineService {
+  constructor(
+    private readonly runs: PipelineRunsRepository,
+    private readonly tracking: TrackingService,
+    private readonly trackingRepository: TrackingRepository,
+    private readonly runner: PipelineRunner,
+    @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
+  ) {}
+
+  /** Checks the spec field by field, then queues the run; the same request id returns the same run. */
+  async start(request: pb.StartTrainingRunRequest, actor: string): Promise<pb.Run> {
+    if (request.requestId) {
+      const existing = await this.runs.byRequestId(request.requestId);
+      if (existing) return this.get(existing);
+    }
+    if (!request.spec) throw RpcError.invalidArgument('a training run needs a spec', [{ field: 'spec', description: 'data, label, features, trainer, split' }]);
+    const { violations } = checkSpec(specFromProto(request.spec));
+    if (violations.length > 0) throw RpcError.invalidArgument(`the spec has ${violations.length} problem(s): ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`, violations);
+    await this.tracking.experiment({ id: request.experimentId });
+    const runId = uuidv7();
+    const created = await this.transaction(async (tx) => {
+      await this.trackingRepository.createRun(tx, {
+        runId, experimentId: request.experimentId, name: request.name || `run-${runId.slice(-8)}`, status: 'QUEUED', startedBy: actor, startTime: undefined,
+        tags: request.tags, environment: undefined, codeVersion: request.spec!.codeVersion, dataVersion: undefined, seed: String(request.spec!.seed),
+      });
+      try {
+        await this.runs.insert(tx, runId, request.requestId, pb.TrainingSpec.toJSON(request.spec!));
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505') return false; // the same request id, raced
+        throw error;
+      }
+    });
+    if (!created) return this.get((await this.runs.byRequestId(request.requestId))!);
+    this.runner.wake();
+    return this.get(runId);
+  }
+
+  async get(runId: string): Promise<pb.Run> {
+    const run = toRun(await this.tracking.run(runId));
+    const [row] = await this.runs.get([runId]);
+    return row ? { ...run, ...pipelineFields(row) } : run;
+  }
+
+  /** A queued run is cancelled at once; a running one stops within a heartbeat (at once on this replica). */
+  async cancel(runId: string, reason: string): Promise<pb.Run> {
+    await this.tracking.run(runId);
+    const state = await this.transaction(async (tx) => {
+      const row = await this.runs.lock(tx, runId);
+      if (!row) throw new RpcError(status.FAILED_PRECONDITION, `run ${runId} is a tracking run; only pipeline runs are cancelled`, [{ field: 'run_id', description: 'a run started with StartTrainingRun' }], 'NOT_A_PIPELINE_RUN');
+      if (row.state === 'DONE') return row.state;
+      if (row.state === 'QUEUED') {
+        await this.runner.endCancelled(tx, { ...row, cancel_reason: reason });
+        return row.state;
+      }
+      await this.runs.requestCancel(tx, runId, reason);
+      await this.trackingRepository.setStatus(tx, runId, 'CANCELLING');
+      return row.state;
+    });
+    if (state === 'RUNNING') this.runner.cancelLocal(runId);
+    return this.get(runId);
+  }
+
+  /** The run's status, stage and progress each time they change, with the step metrics logged since; ends with the run. */
+  async *watch(runId: string, signal: AbortSignal): AsyncGenerator<pb.WatchRunResponse> {
+    let last = '';
+    let seenMetrics = new Map<string, number>();
+    while (!signal.aborted) {
+      const run = await this.get(runId);
+      const history = new Map(run.metrics.map((m) => [m.key, m.step]));
+      const fresh = run.metrics.filter((m) => seenMetrics.get(m.key) !== m.step);
+      seenMetrics = history;
+      const key = JSON.stringify([run.status, run.stage, run.progress]);
+      if (key !== last || fresh.length > 0) {
+        last = key;
+        yield { runId, status: run.status, stage: run.stage ?? STAGES.QUEUED, progress: run.progress ?? 0, message: run.failure?.message ?? '', metrics: fresh, time: new Date(), failure: run.failure };
+      }
+      if (TERMINAL.includes(run.status)) return;
+      await sleep(WATCH_POLL_MS, signal).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * @jest-environment ../jest.onnx-environment.js
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Kafka, logLevel } from 'kafkajs';
+import * as ort from 'onnxruntime-node';
+import { decodeStatusDetails } from '@mlops/grpc';
+import { ingestionV1 as ipb, trainingV1 as pb } from '@mlops/proto';
+import { eventually, infrastructure, ServiceProcess } from '@mlops/testing';
+import { call, createTopic, failure } from './support/grpc';
+import { type Flight, flightsContract, readFlights } from './support/flights';
+
+const WORKSPACE = join(__dirname, '..');
+const INGESTION_PORT = 21451;
+const TRAINING_PORT = 21453;
+const ARTIFACTS = join(mkdtempSync(join(tmpdir(), 'mlops-pipeline-')), 'store');
+const FLIGHTS = 30_000;
+const { RunStatus, PipelineStage, FailureKind } = pb;
+
+describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion and training processes)', () => {
+  const infra = infrastructure();
+  const run = randomBytes(3).toString('hex');
+  const dataset = `flights_train_${run}`;
+  const topic = `upstream.flights.train.${run}`;
+  const env = (port: number) => ({
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(port - 12_000), LOG_LEVEL: 'warn',
+    SOURCE_RECONCILE_INTERVAL_MS: '300', INGESTION_ADDRESS: `127.0.0.1:${INGESTION_PORT}`, ARTIFACT_DIR: ARTIFACTS, TRAINING_POLL_INTERVAL_MS: '200',
+    TRAINING_CONCURRENCY: '2', TRAINING_WORK_DIR: join(ARTIFACTS, '..', 'work'),
+  });
+  const ingestion = new ServiceProcess({ name: 'ingestion', grpcPort: INGESTION_PORT, workspaceRoot: WORKSPACE, env: env(INGESTION_PORT) });
+  const training = new ServiceProcess({ name: 'training', grpcPort: TRAINING_PORT, workspaceRoot: WORKSPACE, env: env(TRAINING_PORT) });
+  let ingest: ipb.IngestionServiceClient;
+  let client: pb.TrainingServiceClient;
+  let flights: Flight[];
+  let snapshotId: string;
+  let experimentId: string;
+  let cutoff: Date;
+
+  const spec = (overrides: Partial<pb.TrainingSpec> = {}): pb.TrainingSpec =>
+    pb.TrainingSpec.fromPartial({
+      data: { source: { $case: 'snapshotId', value: snapshotId } },
+      label: { column: 'delay', expression: 'delay > 15' },
+      features: ['origin', 'destination', 'distance'],
+      trainer: { kind: { $case: 'builtin', value: pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT } },
+      hyperparameters: { rounds: 40, max_depth: 5 },
+      split: { kind: { $case: 'time', value: { timeColumn: 'date', train: { end: cutoff }, test: { start: cutoff }, validationFraction: 0.2 } } },
+      seed: 7,
+      evaluation: { sliceFeatures: ['origin'], calibrationBins: 10 },
+      ...overrides,
+    });
+  const start = async (s: pb.TrainingSpec, name = 'gbdt') => (await call<pb.StartTrainingRunResponse>((cb) => client.startTrainingRun(pb.StartTrainingRunRequest.fromPartial({ experimentId, name, spec: s }), cb))).run!;
+  const getRun = async (runId: string) => (await call<pb.GetRunResponse>((cb) => client.getRun({ runId }, cb))).run!;
+  async function watch(runId: string): Promise<pb.WatchRunResponse[]> {
+    const updates: pb.WatchRunResponse[] = [];
+    for await (const update of client.watchRun({ runId }) as AsyncIterable<pb.WatchRunResponse>) updates.push(update);
+    return updates;
+  }
+
+  beforeAll(async () => {
+    flights = await readFlights(FLIGHTS);
+    const times = flights.map((f) => Date.parse(f.date)).sort((a, b) => a - b);
+    cutoff = new Date(times[Math.floor(times.length * 0.7)]);
+    const kafka = new Kafka({ clientId: 'training-e2e', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+    await createTopic(kafka, topic);
+    ingestion.start();
+    training.start();
+    await Promise.all([ingestion.waitUntilServing(), training.waitUntilServing()]);
+    ingest = new ipb.IngestionServiceClient(`127.0.0.1:${INGESTION_PORT}`, grpc.credentials.createInsecure());
+    client = new pb.TrainingServiceClient(`127.0.0.1:${TRAINING_PORT}`, grpc.credentials.createInsecure());
+    await call((cb) => ingest.applyContract({ document: flightsContract(dataset, { topic }), format: 0, dryRun: false }, cb));
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < flights.length; i += 5_000) await producer.send({ topic, messages: flights.slice(i, i + 5_000).map((f) => ({ key: f.origin, value: JSON.stringify(f) })) });
+    await producer.disconnect();
+    await eventually(async () => {
+      const stats = await call<ipb.GetDatasetStatsResponse>((cb) => ingest.getDatasetStats(ipb.GetDatasetStatsRequest.fromPartial({ dataset }), cb));
+      const { stored } = stats;
+      if (stored < FLIGHTS) throw new Error(`${stored} of ${FLIGHTS} flights stored`);
+    }, 120_000, 500);
+    snapshotId = (await call<ipb.CreateSnapshotResponse>((cb) => ingest.createSnapshot(ipb.CreateSnapshotRequest.fromPartial({ dataset }), cb))).snapshot!.snapshotId;
+    experimentId = (await call<pb.CreateExperimentResponse>((cb) => client.createExperiment({ name: `pipeline-${run}`, description: '', tags: {} }, cb))).experiment!.experimentId;
+  }, 180_000);
+
+  afterAll(async () => {
+    ingest?.close();
+    client?.close();
+    await Promise.all([ingestion.stop(), training.stop()]);
+  });
+
+  it('trains a GBDT from a snapshot in stages, records its evaluation, and its ONNX model predicts from raw values', async () => {
+    const queued = await start(spec());
+    expect([queued.status === RunStatus.RUN_STATUS_QUEUED || queued.status === RunStatus.RUN_STATUS_RUNNING, queued.spec?.features]).toEqual([true, ['origin', 'destination', 'distance']]);
+    const updates = await watch(queued.runId);
+    expect(updates.at(-1)?.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+    const stages = updates.map((u) => u.stage);
+    expect(stages).toContain(PipelineStage.PIPELINE_STAGE_DONE);
+    expect(updates.flatMap((u) => u.metrics.map((m) => m.key))).toContain('validation_log_loss');
+
+    const done = await getRun(queued.runId);
+    const metrics = Object.fromEntries(done.metrics.map((m) => [m.key, m.value]));
+    expect(metrics.roc_auc).toBeGreaterThan(0.55);
+    expect(done.outputs?.evaluation?.testRows).toBe(flights.filter((f) => Date.parse(f.date) >= cutoff.getTime()).length);
+    expect(done.outputs?.evaluation?.slices.length).toBeGreaterThan(5);
+    expect(done.outputs?.evaluation?.calibration.reduce((n, b) => n + b.count, 0)).toBe(done.outputs?.evaluation?.testRows);
+    expect(done.params).toMatchObject({ trainer: 'gbdt', rounds: '40', maxDepth: '5' });
+    expect([done.dataVersion?.snapshotId, done.environment?.runtime, done.progress]).toEqual([snapshotId, 'node', 1]);
+    expect(done.artifacts.map((a) => a.path).sort()).toEqual(['evaluation.json', 'model/model.onnx', 'reference_profile.pb']);
+
+    const model = done.artifacts.find((a) => a.path === 'model/model.onnx')!.artifact!;
+    const session = await ort.InferenceSession.create(readFileSync(fileURLToPath(model.uri)));
+    expect(session.inputNames).toEqual(['origin', 'destination', 'distance']);
+    const sample = flights.slice(-3);
+    const output = await session.run({
+      origin: new ort.Tensor('string', sample.map((f) => f.origin), [3, 1]),
+      destination: new ort.Tensor('string', sample.map((f) => f.destination), [3, 1]),
+      distance: new ort.Tensor('float32', Float32Array.from(sample.map((f) => f.distance)), [3, 1]),
+    });
+    const probabilities = Array.from(output.probability.data as Float32Array);
+    expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
+  }, 180_000);
+
+  it('gives the same metrics and model bytes when the same spec runs again', async () => {
+    const [a, b] = await Promise.all([start(spec({ hyperparameters: { rounds: 15 } }), 'same-a'), start(spec({ hyperparameters: { rounds: 15 } }), 'same-b')]);
+    await Promise.all([watch(a.runId), watch(b.runId)]);
+    const [ra, rb] = await Promise.all([getRun(a.runId), getRun(b.runId)]);
+    expect(ra.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+    expect(ra.outputs?.model?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(rb.outputs?.model?.digest).toBe(ra.outputs?.model?.digest);
+    expect(rb.outputs?.evaluation?.metrics).toEqual(ra.outputs?.evaluation?.metrics);
+  }, 180_000);
+
+  it('stops a running run within seconds of a cancel', async () => {
+    const long = await start(spec({ hyperparameters: { rounds: 10_000, early_stopping_rounds: 0, max_depth: 12, min_samples_leaf: 1 } }), 'long');
+    await eventually(async () => {
+      if ((await getRun(long.runId)).stage !== PipelineStage.PIPELINE_STAGE_TRAIN) throw new Error('not training yet');
+    }, 60_000, 100);
+    const asked = Date.now();
+    await call((cb) => client.cancelRun({ runId: long.runId, reason: 'wrong features' }, cb));
+    const updates = await watch(long.runId);
+    expect(updates.at(-1)?.status).toBe(RunStatus.RUN_STATUS_CANCELLED);
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect((await getRun(long.runId)).outputs).toBeUndefined();
+  }, 120_000);
+
+  it('runs an external trainer through the contract, and fails one that crashes or overruns its timeout with its log attached', async () => {
+    const external = (mode: string, timeoutSeconds = 60) => spec({ trainer: { kind: { $case: 'external', value: { command: [process.execPath, join(__dirname, 'fixtures/external-trainer.js'), mode], env: {}, timeout: { seconds: timeoutSeconds, nanos: 0 }, workingDir: '' } } }, hyperparameters: {} });
+    const [ok, crash, hang] = await Promise.all([start(external('ok'), 'external'), start(external('crash'), 'crash'), start(external('hang', 1), 'hang')]);
+    await Promise.all([ok, crash, hang].map((r) => watch(r.runId)));
+    const [okRun, crashRun, hangRun] = await Promise.all([ok, crash, hang].map((r) => getRun(r.runId)));
+    expect(okRun.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
+    expect(okRun.metrics.find((m) => m.key === 'positive_rate')?.value).toBeGreaterThan(0);
+    expect(okRun.artifacts.map((a) => a.path).sort()).toEqual(['logs/trainer.log', 'model/model.onnx']);
+    expect(readFileSync(fileURLToPath(okRun.artifacts.find((a) => a.path === 'logs/trainer.log')!.artifact!.uri), 'utf8')).toMatch(/^read \d+ training rows with features origin, destination, distance/);
+
+    expect([crashRun.status, crashRun.failure?.kind, crashRun.failure?.message]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TRAINER_ERROR, expect.stringContaining('exited with code 3') as unknown]);
+    expect(crashRun.failure?.message).toContain('out of memory in fold 3');
+    expect(readFileSync(fileURLToPath(crashRun.failure!.log!.uri), 'utf8')).toContain('out of memory in fold 3');
+    expect([hangRun.status, hangRun.failure?.kind]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TIMEOUT]);
+    expect(readFileSync(fileURLToPath(hangRun.failure!.log!.uri), 'utf8')).toContain('still training...');
+  }, 120_000);
+
+  it('refuses a bad spec field by field, and fails fast on data no model can learn from', async () => {
+    const refused = await failure(start(spec({ hyperparameters: { max_depth: 99, learning_rate: 0 }, features: [] })));
+    expect(refused.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(decodeStatusDetails(refused).fieldViolations.map((v) => v.field)).toEqual(['spec.features', 'spec.evaluation.slice_features[0]', 'spec.hyperparameters.max_depth', 'spec.hyperparameters.learning_rate']);
+
+    const [unknown, oneClass] = await Promise.all([
+      start(spec({ data: { source: { $case: 'snapshotId', value: 'sha256:0000' } } }), 'unknown'),
+      start(spec({ label: { column: 'delay', expression: 'delay > 100000', task: 0 } }), 'one-class'),
+    ]);
+    await Promise.all([unknown, oneClass].map((r) => watch(r.runId)));
+    const [u, o] = await Promise.all([getRun(unknown.runId), getRun(oneClass.runId)]);
+    expect([u.status, u.failure?.kind, u.attempt]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_INVALID_INPUT, 1]);
+    expect(u.failure?.message).toMatch(/^snapshot "sha256:0000": /);
+    expect([o.failure?.kind, o.failure?.message]).toEqual([FailureKind.FAILURE_KIND_INVALID_INPUT, expect.stringMatching(/^the label has one class in the training rows \(all 0, \d+ rows\)/) as unknown]);
+  }, 120_000);
+});
