@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { type PipelineSpec } from '../domain/pipeline/spec';
+import { type ExternalTrainerSpec, type PipelineSpec } from '../domain/pipeline/spec';
 import { type SplitIndices } from '../domain/pipeline/split';
 import { type Dataset } from '../domain/pipeline/table';
 
@@ -31,7 +31,7 @@ const LOG_LIMIT = 4 * 1024 * 1024;
  * MLOPS_CONFIG and MLOPS_OUTPUT_DIR name the same paths for commands run from elsewhere.
  */
 export async function runExternalTrainer(
-  trainer: Extract<PipelineSpec['trainer'], { kind: 'external' }>,
+  trainer: ExternalTrainerSpec,
   spec: PipelineSpec,
   dataset: Dataset,
   parts: SplitIndices,

@@ -13,7 +13,7 @@ import { type Logger } from '@mlops/telemetry';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { type TrainingConfig } from '../config';
 import { checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
-import { checkSpec, type PipelineSpec } from '../domain/pipeline/spec';
+import { checkSpec, type ExternalTrainerSpec, type PipelineSpec, type TrainerParams } from '../domain/pipeline/spec';
 import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
 import { TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
@@ -30,15 +30,19 @@ const meter = metrics.getMeter('training');
 const runsEnded = meter.createCounter('training.runs.ended', { description: 'Pipeline runs ended, by outcome and trainer' });
 const runSeconds = meter.createHistogram('training.run.duration', { unit: 's', description: 'Wall time of pipeline runs that succeeded' });
 
+/** What a trainer produced: built-in runs bring an evaluation and a profile, external ones a log. */
 interface Outcome {
   metrics: Record<string, number>;
   model: Uint8Array;
   inputs: { name: string; kind: 'numeric' | 'categorical' }[];
   params: Record<string, string>;
-  extraArtifacts: { path: string; mediaType: string; bytes: Uint8Array }[];
   evaluation?: PipelineResult['evaluation'];
   rows?: PipelineResult['rows'];
+  profile?: Uint8Array;
+  log?: Buffer;
 }
+
+const PROFILE_MEDIA_TYPE = 'application/x-protobuf; messageType=mlops.common.v1.ReferenceProfile';
 
 /**
  * Trains queued pipeline runs, up to TRAINING_CONCURRENCY at a time per replica. A run is leased in
@@ -113,7 +117,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         await this.endCancelled(tx, row);
         continue;
       }
-      const run = (await this.tracking.runs([row.run_id]))[0];
+      const run = await this.tracking.summary(tx, row.run_id);
       await this.tracking.setStatus(tx, row.run_id, 'RUNNING', { started: true });
       const spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
       await this.outbox.enqueue(tx, Events.trainingRunStarted, {
@@ -138,21 +142,14 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
       if (!trainer) throw new InvalidInputError('the spec is invalid');
       const fetched = await this.data.fetch(spec.data, signal, (rows) => (activity = { stage: 'FETCH', progress: 0.05, message: `${rows} rows read` }));
       log.info({ rows: fetched.table.rows.length, trainer: trainer.kind }, 'training data read');
-      let outcome: Outcome;
-      if (trainer.kind === 'external' && spec.trainer.kind === 'external') {
-        const dataset = prepareDataset(fetched.table, spec);
-        const parts = checkedSplit(dataset, spec);
-        activity = { stage: 'TRAIN', progress: 0.1, message: `running ${spec.trainer.command[0]}` };
-        const external = await runExternalTrainer(spec.trainer, spec, dataset, parts, join(this.config.TRAINING_WORK_DIR, `${runId}-${row.attempt}`), signal);
-        outcome = { metrics: external.metrics, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), params: Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)])), extraArtifacts: [{ path: 'logs/trainer.log', mediaType: 'text/plain', bytes: external.log }] };
-      } else if (trainer.kind !== 'external') {
-        // No run id in the model's metadata: the same spec and data must give the same bytes.
-        const result = await trainInWorker({ table: fetched.table, spec, trainer, metadata: { trainer: trainer.kind } }, signal, (p) => {
-          activity = { stage: p.stage.toUpperCase() as Stage, progress: p.progress, message: p.message };
-          pending.push(...p.metrics);
-        });
-        outcome = { metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, params: result.params, evaluation: result.evaluation, rows: result.rows, extraArtifacts: [{ path: 'reference_profile.pb', mediaType: 'application/x-protobuf; messageType=mlops.common.v1.ReferenceProfile', bytes: commonV1.ReferenceProfile.encode(referenceProfileOf(result.profile, fetched.snapshotId)).finish() }] };
-      } else throw new InvalidInputError('the trainer is unknown');
+      const report = (next: Activity, metrics: StepMetric[] = []) => {
+        activity = next;
+        pending.push(...metrics);
+      };
+      const outcome =
+        trainer.kind === 'external'
+          ? await this.trainExternal(trainer, spec, fetched, join(this.config.TRAINING_WORK_DIR, `${runId}-${row.attempt}`), signal, report)
+          : await this.trainBuiltin(trainer, spec, fetched, signal, report);
       await heartbeat.stop();
       await this.beat(runId, { stage: 'PACKAGE', progress: 0.97, message: 'storing the model' }, pending, controller);
       if (signal.aborted) throw signal.reason;
@@ -173,8 +170,28 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         log.info('training run cancelled');
         return;
       }
-      await this.fail(row, activity.stage, reason, log);
+      await this.fail(row, activity.stage, reason, spec.trainer.kind, log);
     }
+  }
+
+  private async trainExternal(trainer: ExternalTrainerSpec, spec: PipelineSpec, fetched: FetchedData, workDir: string, signal: AbortSignal, report: (a: Activity) => void): Promise<Outcome> {
+    const dataset = prepareDataset(fetched.table, spec);
+    const parts = checkedSplit(dataset, spec);
+    report({ stage: 'TRAIN', progress: 0.1, message: `running ${trainer.command[0]}` });
+    const external = await runExternalTrainer(trainer, spec, dataset, parts, workDir, signal);
+    const params = Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)]));
+    return { metrics: external.metrics, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), params, log: external.log };
+  }
+
+  private async trainBuiltin(trainer: Exclude<TrainerParams, ExternalTrainerSpec>, spec: PipelineSpec, fetched: FetchedData, signal: AbortSignal, report: (a: Activity, metrics: StepMetric[]) => void): Promise<Outcome> {
+    // No run id in the model's metadata: the same spec and data must give the same bytes.
+    const result = await trainInWorker({ table: fetched.table, spec, trainer, metadata: { trainer: trainer.kind } }, signal, (p) =>
+      report({ stage: p.stage.toUpperCase() as Stage, progress: p.progress, message: p.message }, p.metrics),
+    );
+    return {
+      metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, params: result.params, evaluation: result.evaluation, rows: result.rows,
+      profile: commonV1.ReferenceProfile.encode(referenceProfileOf(result.profile, fetched.snapshotId)).finish(),
+    };
   }
 
   /** Renews the lease, records progress and step metrics, and notices a cancel request or a lost lease. */
@@ -197,9 +214,9 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
     const runId = row.run_id;
     const model = await this.store(runId, 'model/model.onnx', 'application/onnx', outcome.model);
-    const extras = await Promise.all(outcome.extraArtifacts.map((a) => this.store(runId, a.path, a.mediaType, a.bytes)));
-    const evaluation = outcome.evaluation ? [await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)))] : [];
-    const profile = extras.find((a) => a.path === 'reference_profile.pb');
+    const profile = outcome.profile && (await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, outcome.profile));
+    const evaluation = outcome.evaluation && (await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation))));
+    const log = outcome.log && (await this.store(runId, 'logs/trainer.log', 'text/plain', outcome.log));
     const signature: commonV1.ModelSignature = {
       inputs: outcome.inputs.map((i) => ({
         name: i.name, datatype: i.kind === 'numeric' ? commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32 : commonV1.TensorDataType.TENSOR_DATA_TYPE_BYTES, shape: [-1, 1],
@@ -221,11 +238,11 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const lineage: commonV1.Lineage = commonV1.Lineage.fromPartial({ trainingRunId: runId, experimentId: '', dataset: fetched.dataset, datasetSnapshotId: fetched.snapshotId, featureService: fetched.featureService, featureViews: fetched.featureViews });
     await this.transaction(async (tx) => {
       if (!(await this.runs.lockHeld(tx, runId, this.owner))) throw new Released('the lease was lost before the run could be recorded');
-      const run = (await this.tracking.runs([runId]))[0];
+      const run = await this.tracking.summary(tx, runId);
       lineage.experimentId = run.experimentId;
       await this.tracking.addParams(tx, runId, { trainer: spec.trainer.kind, ...outcome.params });
       await this.tracking.addMetrics(tx, runId, Object.entries(outcome.metrics).map(([key, value]) => ({ key, value, step: 0, time: new Date() })));
-      for (const artifact of [model, ...extras, ...evaluation]) await this.tracking.addArtifact(tx, runId, artifact);
+      for (const artifact of [model, profile, evaluation, log]) if (artifact) await this.tracking.addArtifact(tx, runId, artifact);
       await this.tracking.setStatus(tx, runId, 'SUCCEEDED', { ended: true, dataVersion: pb.DataVersion.toJSON(dataVersion), environment: environment() });
       await this.runs.finish(tx, runId, { stage: 'DONE', outputs: pb.RunOutputs.toJSON(outputs), message: 'succeeded' });
       await this.outbox.enqueue(tx, Events.trainingRunCompleted, {
@@ -236,7 +253,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     });
   }
 
-  private async fail(row: PipelineRow, stage: Stage, error: unknown, log: Logger): Promise<void> {
+  private async fail(row: PipelineRow, stage: Stage, error: unknown, trainer: string, log: Logger): Promise<void> {
     const runId = row.run_id;
     const kind: FailureKind = error instanceof InvalidInputError ? 'INVALID_INPUT' : error instanceof TrainerError ? (error.kind === 'timeout' ? 'TIMEOUT' : 'TRAINER_ERROR') : 'INFRASTRUCTURE';
     const message = (error as Error).message;
@@ -245,7 +262,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const retry = kind === 'INFRASTRUCTURE' && row.attempt < this.config.TRAINING_MAX_ATTEMPTS;
     await this.transaction(async (tx) => {
       if (!(await this.runs.lockHeld(tx, runId, this.owner))) return;
-      const run = (await this.tracking.runs([runId]))[0];
+      const run = await this.tracking.summary(tx, runId);
       if (trainerLog) await this.tracking.addArtifact(tx, runId, trainerLog);
       if (retry) {
         await this.runs.requeue(tx, runId, backoffDelay(row.attempt, 2_000, 60_000), failure);
@@ -258,13 +275,13 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         runId, experimentId: run.experimentId, kind: eventsV1.TrainingFailureKind[`TRAINING_FAILURE_KIND_${kind}`], reason: message, stage, log: failure.log, attempt: row.attempt, willRetry: retry, retrainRequestId: '',
       });
     });
-    runsEnded.add(1, { outcome: retry ? 'retrying' : 'failed', trainer: 'any' });
+    runsEnded.add(1, { outcome: retry ? 'retrying' : 'failed', trainer });
     log.warn({ kind, reason: message, willRetry: retry }, 'training run failed');
   }
 
   /** Records a run as cancelled, with the event; the caller holds the run's row lock. */
   async endCancelled(tx: SqlExecutor, row: PipelineRow): Promise<void> {
-    const run = (await this.tracking.runs([row.run_id]))[0];
+    const run = await this.tracking.summary(tx, row.run_id);
     await this.runs.finish(tx, row.run_id, { stage: row.stage, message: `cancelled${row.cancel_reason ? `: ${row.cancel_reason}` : ''}` });
     await this.tracking.setStatus(tx, row.run_id, 'CANCELLED', { ended: true, failureMessage: row.cancel_reason });
     await this.outbox.enqueue(tx, Events.trainingRunCancelled, { runId: row.run_id, experimentId: run.experimentId, cancelledBy: '', reason: row.cancel_reason });

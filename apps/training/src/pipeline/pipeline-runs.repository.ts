@@ -40,9 +40,9 @@ export class PipelineRunsRepository {
     return rows[0]?.run_id;
   }
 
-  async get(runIds: string[], executor: SqlExecutor = this.db): Promise<PipelineRow[]> {
-    if (runIds.length === 0) return [];
-    return (await executor.query('SELECT * FROM pipeline_runs WHERE run_id = ANY($1::uuid[])', [runIds])) as PipelineRow[];
+  async get(runId: string): Promise<PipelineRow | undefined> {
+    const rows = await this.db.query<PipelineRow[]>('SELECT * FROM pipeline_runs WHERE run_id = $1', [runId]);
+    return rows[0];
   }
 
   /**

@@ -59,7 +59,7 @@ export class PipelineService {
 
   async get(runId: string): Promise<pb.Run> {
     const run = toRun(await this.tracking.run(runId));
-    const [row] = await this.runs.get([runId]);
+    const row = await this.runs.get(runId);
     return row ? { ...run, ...pipelineFields(row) } : run;
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { credentials, type ServiceError, status } from '@grpc/grpc-js';
+import { type ClientReadableStream, credentials, type ServiceError, status } from '@grpc/grpc-js';
 import { type OnServiceStop, SERVICE_CONFIG } from '@mlops/platform';
 import { commonV1, featureV1, ingestionV1 } from '@mlops/proto';
 import { type TrainingConfig } from '../config';
@@ -49,12 +49,8 @@ export class TrainingDataClient implements OnServiceStop {
   async fetch(source: PipelineSpec['data'], signal: AbortSignal, onRows: (rows: number) => void): Promise<FetchedData> {
     if (source.kind === 'snapshot') {
       const stream = this.ingestion.readSnapshot(ingestionV1.ReadSnapshotRequest.fromPartial({ snapshotId: source.snapshotId, batchSize: 10_000 }));
-      let dataset = '';
-      const table = await this.read(stream as AsyncIterable<ingestionV1.ReadSnapshotResponse>, signal, onRows, `snapshot "${source.snapshotId}"`, (m) => {
-        if (m.message?.$case === 'header') dataset = m.message.value.snapshot?.dataset ?? '';
-        return m.message?.$case === 'header' ? { columns: m.message.value.columns } : m.message?.$case === 'rows' ? { rows: m.message.value.rows } : {};
-      });
-      return { table, dataset, snapshotId: source.snapshotId, featureViews: [] };
+      const { table, header } = await this.read<ingestionV1.SnapshotHeader>(stream, signal, onRows, `snapshot "${source.snapshotId}"`);
+      return { table, dataset: header?.snapshot?.dataset ?? '', snapshotId: source.snapshotId, featureViews: [] };
     }
     const request = featureV1.GetHistoricalFeaturesRequest.fromPartial({
       features: { selection: { $case: 'featureService', value: { name: source.name, version: source.version } } },
@@ -62,11 +58,7 @@ export class TrainingDataClient implements OnServiceStop {
       eventTimestampColumn: source.eventTimestampColumn,
       batchSize: 10_000,
     });
-    let header: featureV1.HistoricalFeaturesHeader | undefined;
-    const table = await this.read(this.features.getHistoricalFeatures(request) as AsyncIterable<featureV1.GetHistoricalFeaturesResponse>, signal, onRows, `feature service "${source.name}"`, (m) => {
-      if (m.message?.$case === 'header') header = m.message.value;
-      return m.message?.$case === 'header' ? { columns: m.message.value.columns } : m.message?.$case === 'rows' ? { rows: m.message.value.rows } : {};
-    });
+    const { table, header } = await this.read<featureV1.HistoricalFeaturesHeader>(this.features.getHistoricalFeatures(request), signal, onRows, `feature service "${source.name}"`);
     return {
       table,
       dataset: '',
@@ -76,26 +68,23 @@ export class TrainingDataClient implements OnServiceStop {
     };
   }
 
-  private async read<M>(
-    stream: AsyncIterable<M> & { cancel?: () => void },
-    signal: AbortSignal,
-    onRows: (rows: number) => void,
-    what: string,
-    parts: (message: M) => { columns?: commonV1.ColumnSchema[]; rows?: commonV1.Row[] },
-  ): Promise<Table> {
-    const cancel = () => stream.cancel?.();
+  /** Both sources stream a header with the columns, then batches of rows. */
+  private async read<H extends { columns: commonV1.ColumnSchema[] }>(stream: ClientReadableStream<unknown>, signal: AbortSignal, onRows: (rows: number) => void, what: string): Promise<{ table: Table; header?: H }> {
+    const cancel = () => stream.cancel();
     signal.addEventListener('abort', cancel);
     const table: Table = { columns: [], rows: [] };
+    let header: H | undefined;
     try {
-      for await (const message of stream) {
-        const { columns, rows } = parts(message);
-        if (columns) table.columns = columns.map((c) => ({ name: c.name, kind: KIND[c.type] ?? 'categorical' }));
-        if (rows) {
-          for (const row of rows) table.rows.push(row.values.map(cellOf));
+      for await (const { message } of stream as AsyncIterable<{ message?: { $case: string; value: unknown } }>) {
+        if (message?.$case === 'header') {
+          header = message.value as H;
+          table.columns = header.columns.map((c) => ({ name: c.name, kind: KIND[c.type] ?? 'categorical' }));
+        } else if (message?.$case === 'rows') {
+          for (const row of (message.value as { rows: commonV1.Row[] }).rows) table.rows.push(row.values.map(cellOf));
           onRows(table.rows.length);
         }
       }
-      return table;
+      return { table, header };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const e = error as ServiceError;

@@ -23,5 +23,5 @@ try {
   const result = runBuiltinPipeline(prepareDataset(table, spec), spec, trainer, (progress) => send({ type: 'progress', progress }), metadata);
   send({ type: 'result', result }, [result.modelBytes.buffer as ArrayBuffer]);
 } catch (error) {
-  send({ type: 'error', invalidInput: error instanceof InvalidInputError || error instanceof RangeError, message: (error as Error).message });
+  send({ type: 'error', invalidInput: error instanceof InvalidInputError, message: (error as Error).message });
 }

@@ -22,7 +22,7 @@ export function trainInWorker(input: WorkerInput, signal: AbortSignal, onProgres
     signal.addEventListener('abort', abort);
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.progress);
-      else if (message.type === 'result') settle(() => resolve({ ...message.result, modelBytes: new Uint8Array(message.result.modelBytes) }));
+      else if (message.type === 'result') settle(() => resolve(message.result));
       else settle(() => reject(message.invalidInput ? new InvalidInputError(message.message) : new Error(message.message)));
     });
     worker.on('error', (error: Error) => settle(() => reject(error)));

@@ -119,6 +119,12 @@ export class TrackingRepository {
     return rows[0]?.status;
   }
 
+  /** What events name a run by, without its params, metrics and artifacts. */
+  async summary(tx: SqlExecutor, runId: string): Promise<Pick<RunRecord, 'experimentId' | 'name' | 'startedBy'>> {
+    const [row] = (await tx.query('SELECT experiment_id, name, started_by FROM runs WHERE run_id = $1', [runId])) as { experiment_id: string; name: string; started_by: string }[];
+    return { experimentId: row.experiment_id, name: row.name, startedBy: row.started_by };
+  }
+
   /** A pipeline run's move to another status: started stamps start_time once, ended stamps end_time. */
   async setStatus(tx: SqlExecutor, runId: string, status: RunStatus, change: { started?: boolean; ended?: boolean; failureMessage?: string; dataVersion?: unknown; environment?: unknown } = {}): Promise<void> {
     await tx.query(

@@ -7,13 +7,20 @@ export interface PipelineSpec {
   data: { kind: 'snapshot'; snapshotId: string } | { kind: 'featureService'; name: string; version: number; entitySnapshotId: string; eventTimestampColumn: string };
   label: { column: string; expression: string; task: 'binary' | 'regression' | 'multiclass' | 'unspecified' };
   features: string[];
-  trainer: { kind: 'gbdt' | 'logistic' | 'linear' | 'unspecified' } | { kind: 'external'; command: string[]; env: Record<string, string>; timeoutMs: number };
+  trainer: { kind: 'gbdt' | 'logistic' | 'linear' | 'unspecified' } | ExternalTrainerSpec;
   hyperparameters: Record<string, unknown>;
   split: TimeSplit | RandomSplit | { kind: 'unspecified' };
   /** Decimal string: uint64 does not fit a JS number. */
   seed: string;
   evaluation: { primaryMetric: string; sliceFeatures: string[]; calibrationBins: number };
   registerAs: string;
+}
+
+export interface ExternalTrainerSpec {
+  kind: 'external';
+  command: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
 }
 
 export interface TimeRange {
@@ -40,7 +47,7 @@ export interface Violation {
   description: string;
 }
 
-export type TrainerParams = { kind: 'gbdt'; params: GbdtParams } | { kind: 'logistic'; params: LogisticParams } | { kind: 'external' };
+export type TrainerParams = { kind: 'gbdt'; params: GbdtParams } | { kind: 'logistic'; params: LogisticParams } | ExternalTrainerSpec;
 
 const CLASSIFICATION_METRICS = ['roc_auc', 'log_loss', 'accuracy', 'precision', 'recall', 'f1'];
 export const DEFAULT_EXTERNAL_TIMEOUT_MS = 30 * 60_000;
@@ -115,7 +122,7 @@ function trainerParams(spec: PipelineSpec, add: (field: string, description: str
   if (trainer.kind === 'external') {
     if (trainer.command.length === 0 || !trainer.command[0]) add('spec.trainer.external.command', 'the command to run, as argv');
     if (trainer.timeoutMs < 0) add('spec.trainer.external.timeout', 'a positive duration');
-    return { kind: 'external' };
+    return trainer;
   }
   if (trainer.kind === 'unspecified') return void add('spec.trainer', 'a built-in trainer (GBDT, LOGISTIC_REGRESSION) or an external command');
   if (trainer.kind === 'linear') return void add('spec.trainer.builtin', 'LINEAR_REGRESSION is for regression, which is not trained yet');
