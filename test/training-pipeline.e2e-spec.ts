@@ -10,8 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import * as ort from 'onnxruntime-node';
 import { decodeStatusDetails } from '@mlops/grpc';
-import { ingestionV1 as ipb, trainingV1 as pb } from '@mlops/proto';
-import { eventually, infrastructure, ServiceProcess } from '@mlops/testing';
+import { deadLetterTopic, envelopeHeaders, Events, headerText, newEnvelope } from '@mlops/events';
+import { commonV1, eventsV1, ingestionV1 as ipb, trainingV1 as pb } from '@mlops/proto';
+import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
 import { call, createTopic, failure } from './support/grpc';
 import { type Flight, flightsContract, readFlights } from './support/flights';
 
@@ -124,6 +125,60 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
     expect(probabilities.every((p) => p > 0 && p < 1)).toBe(true);
   }, 180_000);
 
+  it('retrains a model on a retrain request from Kafka: its base run moved onto the requested range, once per request id; an unknown model is dead-lettered', async () => {
+    const model = `flights-delay-${run}`;
+    const base = await start(spec({ hyperparameters: { rounds: 10 }, registerAs: model }), 'base');
+    await watch(base.runId);
+    const times = flights.map((f) => Date.parse(f.date)).sort((a, b) => a - b);
+    const [from, to] = [new Date(times[Math.floor(times.length * 0.2)]), new Date(times[Math.floor(times.length * 0.6)])];
+    const request = (id: string, modelName: string) => ({
+      key: modelName,
+      value: Buffer.from(eventsV1.RetrainRequested.encode(eventsV1.RetrainRequested.fromPartial({ retrainRequestId: id, modelName, modelVersion: 1, reason: 'drift on distance', dataRange: { start: from, end: to } })).finish()),
+      headers: envelopeHeaders(newEnvelope(Events.retrainRequested)),
+    });
+    const kafka = new Kafka({ clientId: 'training-e2e-retrain', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    const retrainId = `r-${run}`;
+    // The same request twice (a re-sent event has a new event id) and one for a model nobody trained.
+    await producer.send({ topic: Events.retrainRequested.topic, messages: [request(retrainId, model), request(retrainId, model), request(`r-unknown-${run}`, `nobody-${run}`)] });
+    await producer.disconnect();
+
+    const search = async () => (await call<pb.SearchRunsResponse>((cb) => client.searchRuns(pb.SearchRunsRequest.fromPartial({ experimentIds: [experimentId], filter: `tags.retrain_request_id = '${retrainId}'` }), cb))).runs;
+    const [queued] = await eventually(async () => {
+      const found = await search();
+      if (found.length === 0) throw new Error('no retrain run yet');
+      return found;
+    }, 60_000, 300);
+    await watch(queued.runId);
+    const retrained = await getRun(queued.runId);
+    expect([retrained.status, retrained.tags.base_run_id, retrained.spec?.registerAs, retrained.startedBy]).toEqual([RunStatus.RUN_STATUS_SUCCEEDED, base.runId, model, 'monitoring']);
+    const split = retrained.spec?.split?.kind;
+    expect(split?.$case === 'time' && [split.value.train?.start, split.value.train?.end, split.value.test?.start]).toEqual([from, to, to]);
+    expect(retrained.outputs?.evaluation?.testRows).toBe(times.filter((t) => t >= to.getTime()).length);
+    expect(retrained.dataVersion?.snapshotId).toBe(snapshotId);
+    expect(await search()).toHaveLength(1);
+
+    const probe = new KafkaProbe(infra.kafkaBrokers);
+    await probe.start([deadLetterTopic('training'), Events.trainingRunCompleted.topic]);
+    try {
+      const reason = await eventually(() => {
+        const found = probe.on(deadLetterTopic('training')).map((m) => headerText(m.headers, 'dead-letter-reason') ?? '').find((r) => r.includes(`nobody-${run}`));
+        if (!found) throw new Error('not dead-lettered yet');
+        return found;
+      }, 30_000);
+      expect(reason).toBe(`unprocessable: retrain request r-unknown-${run}: no successful run has registered model "nobody-${run}"`);
+      const completed = await eventually(() => {
+        const found = probe.on(Events.trainingRunCompleted.topic).map((m) => eventsV1.TrainingRunCompleted.decode(m.value!)).find((e) => e.runId === queued.runId);
+        if (!found) throw new Error('no completed event yet');
+        return found;
+      }, 30_000);
+      expect(completed).toMatchObject({ retrainRequestId: retrainId, modelName: model });
+    } finally {
+      await probe.stop();
+    }
+  }, 180_000);
+
   it('gives the same metrics and model bytes when the same spec runs again', async () => {
     const [a, b] = await Promise.all([start(spec({ hyperparameters: { rounds: 15 } }), 'same-a'), start(spec({ hyperparameters: { rounds: 15 } }), 'same-b')]);
     await Promise.all([watch(a.runId), watch(b.runId)]);
@@ -148,21 +203,52 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
   }, 120_000);
 
   it('runs an external trainer through the contract, and fails one that crashes or overruns its timeout with its log attached', async () => {
-    const external = (mode: string, timeoutSeconds = 60) => spec({ trainer: { kind: { $case: 'external', value: { command: [process.execPath, join(__dirname, 'fixtures/external-trainer.js'), mode], env: {}, timeout: { seconds: timeoutSeconds, nanos: 0 }, workingDir: '' } } }, hyperparameters: {} });
-    const [ok, crash, hang] = await Promise.all([start(external('ok'), 'external'), start(external('crash'), 'crash'), start(external('hang', 1), 'hang')]);
-    await Promise.all([ok, crash, hang].map((r) => watch(r.runId)));
-    const [okRun, crashRun, hangRun] = await Promise.all([ok, crash, hang].map((r) => getRun(r.runId)));
+    const external = (mode: string, timeoutSeconds = 60, workingDir = '') => spec({ trainer: { kind: { $case: 'external', value: { command: [process.execPath, join(__dirname, 'fixtures/external-trainer.js'), mode], env: {}, timeout: { seconds: timeoutSeconds, nanos: 0 }, workingDir } } }, hyperparameters: {} });
+    const [ok, crash, hang, notOnnx] = await Promise.all([start(external('ok', 60, __dirname), 'external'), start(external('crash'), 'crash'), start(external('hang', 1), 'hang'), start(external('not-onnx'), 'not-onnx')]);
+    await Promise.all([ok, crash, hang, notOnnx].map((r) => watch(r.runId)));
+    const [okRun, crashRun, hangRun, notOnnxRun] = await Promise.all([ok, crash, hang, notOnnx].map((r) => getRun(r.runId)));
     expect(okRun.status).toBe(RunStatus.RUN_STATUS_SUCCEEDED);
-    expect(okRun.metrics.find((m) => m.key === 'positive_rate')?.value).toBeGreaterThan(0);
-    expect(okRun.artifacts.map((a) => a.path).sort()).toEqual(['logs/trainer.log', 'model/model.onnx']);
-    expect(readFileSync(fileURLToPath(okRun.artifacts.find((a) => a.path === 'logs/trainer.log')!.artifact!.uri), 'utf8')).toMatch(/^read \d+ training rows with features origin, destination, distance/);
+    const okMetrics = Object.fromEntries(okRun.metrics.map((m) => [m.key, m.value]));
+    expect(okMetrics['trainer.positive_rate']).toBeGreaterThan(0);
+    // The platform evaluated the trainer's model itself: a constant scores exactly 0.5.
+    expect([okMetrics.roc_auc, okRun.outputs?.evaluation?.testRows]).toEqual([0.5, flights.filter((f) => Date.parse(f.date) >= cutoff.getTime()).length]);
+    expect(okRun.artifacts.map((a) => a.path).sort()).toEqual(['evaluation.json', 'logs/trainer.log', 'model/model.onnx', 'reference_profile.pb']);
+    expect(readFileSync(fileURLToPath(okRun.artifacts.find((a) => a.path === 'logs/trainer.log')!.artifact!.uri), 'utf8')).toMatch(new RegExp(`^read \\d+ training rows with features origin, destination, distance in ${__dirname}\n`));
 
     expect([crashRun.status, crashRun.failure?.kind, crashRun.failure?.message]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TRAINER_ERROR, expect.stringContaining('exited with code 3') as unknown]);
     expect(crashRun.failure?.message).toContain('out of memory in fold 3');
     expect(readFileSync(fileURLToPath(crashRun.failure!.log!.uri), 'utf8')).toContain('out of memory in fold 3');
     expect([hangRun.status, hangRun.failure?.kind]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TIMEOUT]);
     expect(readFileSync(fileURLToPath(hangRun.failure!.log!.uri), 'utf8')).toContain('still training...');
+    expect([notOnnxRun.failure?.kind, notOnnxRun.failure?.message]).toEqual([FailureKind.FAILURE_KIND_TRAINER_ERROR, expect.stringMatching(/^model\.onnx does not load in onnxruntime/) as unknown]);
   }, 120_000);
+
+  it('trains regressors of the delay itself, and the ONNX `prediction` reproduces the recorded RMSE on the test rows', async () => {
+    const regression = (trainer: pb.BuiltinTrainerKind, hyperparameters: Record<string, number>) =>
+      spec({ label: { column: 'delay', expression: '', task: commonV1.TaskType.TASK_TYPE_REGRESSION }, trainer: { kind: { $case: 'builtin', value: trainer } }, hyperparameters });
+    const [gbdt, linear] = await Promise.all([
+      start(regression(pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT, { rounds: 30 }), 'gbdt-regression'),
+      start(regression(pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_LINEAR_REGRESSION, { l2: 10 }), 'linear-regression'),
+    ]);
+    const [gbdtUpdates] = await Promise.all([watch(gbdt.runId), watch(linear.runId)]);
+    expect(gbdtUpdates.flatMap((u) => u.metrics.map((m) => m.key))).toContain('validation_rmse');
+    const test = flights.filter((f) => Date.parse(f.date) >= cutoff.getTime());
+    for (const runId of [gbdt.runId, linear.runId]) {
+      const done = await getRun(runId);
+      expect([done.status, done.outputs?.signature?.outputs[0]?.name, done.outputs?.evaluation?.primaryMetric]).toEqual([RunStatus.RUN_STATUS_SUCCEEDED, 'prediction', 'rmse']);
+      const metrics = Object.fromEntries(done.metrics.map((m) => [m.key, m.value]));
+      expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['rmse', 'mae', 'r2']));
+      const session = await ort.InferenceSession.create(readFileSync(fileURLToPath(done.outputs!.model!.uri)));
+      const output = await session.run({
+        origin: new ort.Tensor('string', test.map((f) => f.origin), [test.length, 1]),
+        destination: new ort.Tensor('string', test.map((f) => f.destination), [test.length, 1]),
+        distance: new ort.Tensor('float32', Float32Array.from(test.map((f) => f.distance)), [test.length, 1]),
+      });
+      const predicted = output.prediction.data as Float32Array;
+      const rmse = Math.sqrt(test.reduce((sum, f, i) => sum + (predicted[i] - f.delay) ** 2, 0) / test.length);
+      expect(Math.abs(rmse - metrics.rmse) / metrics.rmse).toBeLessThan(1e-5);
+    }
+  }, 180_000);
 
   it('refuses a bad spec field by field, and fails fast on data no model can learn from', async () => {
     const refused = await failure(start(spec({ hyperparameters: { max_depth: 99, learning_rate: 0 }, features: [] })));

@@ -34,6 +34,11 @@ const meter = metrics.getMeter('@mlops/events');
 const consumed = meter.createCounter('events.consumed', { description: 'Events consumed, by topic and outcome' });
 const retried = meter.createCounter('events.retried', { description: 'Handler attempts that failed and were retried' });
 
+/** Thrown by a handler for an event it can never apply (it names something that does not exist): dead-lettered at once, not retried. */
+export class UnprocessableEventError extends Error {
+  override name = 'UnprocessableEventError';
+}
+
 class DeadLetter extends Error {
   constructor(
     readonly reason: string,
@@ -131,6 +136,7 @@ export class EventConsumer {
         });
       } catch (error) {
         if (this.stopping.signal.aborted) throw error;
+        if (error instanceof UnprocessableEventError) throw new DeadLetter(`unprocessable: ${error.message}`, attempt);
         // An unreachable database is not the event's fault: wait it out instead of dead-lettering.
         if (!isTransientConnectionError(error)) attempt++;
         if (attempt > this.options.maxAttempts) {

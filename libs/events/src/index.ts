@@ -1,6 +1,6 @@
 export { deadLetterTopic, defineEvent, type EventDefinition, type MessageCodec } from './event-definition';
 export { HEADER, InvalidEnvelopeError, envelopeHeaders, headerText, newEnvelope, readEnvelope, type EventEnvelope } from './envelope';
-export { EventConsumer, type ConsumeOutcome, type EventConsumerOptions, type EventHandler, type Subscription } from './event-consumer';
+export { EventConsumer, UnprocessableEventError, type ConsumeOutcome, type EventConsumerOptions, type EventHandler, type Subscription } from './event-consumer';
 export { EventTables1764000000000 } from './event-tables.migration';
 export { SourceOffsets1764000000001 } from './source-offsets.migration';
 export { SourceConsumer, type SourceBatchHandler, type SourceConsumerOptions, type SourceMessage } from './source-consumer';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
-import { DEFAULT_GBDT, predictProbability, trainGbdt } from './gbdt';
+import { DEFAULT_GBDT, predictGbdt, trainGbdt } from './gbdt';
 import { DEFAULT_LOGISTIC, predictLogistic, trainLogistic } from './logistic-regression';
 import { rocAuc } from './metrics';
 import { type FeatureColumn, fitEncodings, linearInputs, type RawValue, treeInputs } from './preprocessing';
@@ -48,7 +48,7 @@ describe('models on the flights data (train January–February, evaluate March)'
     const valid = { features: treeInputs(encodings, columnsOf(train.slice(split))), labels: Uint8Array.from(trainLabels.slice(split)) };
     const { model: gbdt } = trainGbdt(fit, valid, { ...DEFAULT_GBDT, rounds: 150, maxDepth: 6, learningRate: 0.1 });
     const testTree = treeInputs(encodings, columnsOf(test));
-    const gbdtAuc = rocAuc(test.map((_r, i) => predictProbability(gbdt, testTree.map((c) => c[i]))), testLabels);
+    const gbdtAuc = rocAuc(test.map((_r, i) => predictGbdt(gbdt, testTree.map((c) => c[i]))), testLabels);
 
     const logistic = trainLogistic(linearInputs(encodings, columnsOf(train)), trainLabels, DEFAULT_LOGISTIC);
     const logisticAuc = rocAuc(linearInputs(encodings, columnsOf(test)).map((row) => predictLogistic(logistic, row)), testLabels);

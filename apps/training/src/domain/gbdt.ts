@@ -1,12 +1,17 @@
 /**
- * Gradient-boosted decision trees for binary classification (logistic loss), histogram-based:
+ * Gradient-boosted decision trees for binary classification (logistic loss) and regression
+ * (squared loss), histogram-based:
  * each feature's values are put into at most `maxBins` bins once, and every split search sums
  * gradients per bin instead of sorting. Missing values (NaN) have their own bin and go to whichever
  * side gains more. Values are float32 throughout, as ONNX compares them, so an exported model
  * takes exactly the same branches. No randomness: the same data and parameters give the same trees.
  */
 
+/** logistic: 0/1 labels, scores are log-odds; squared: any number, scores are the prediction. */
+export type GbdtObjective = 'logistic' | 'squared';
+
 export interface GbdtParams {
+  objective: GbdtObjective;
   rounds: number;
   learningRate: number;
   maxDepth: number;
@@ -14,30 +19,32 @@ export interface GbdtParams {
   /** L2 regularisation of leaf values. */
   lambda: number;
   maxBins: number;
-  /** Stop when the validation log loss has not improved for this many rounds (0 = never). */
+  /** Stop when the validation loss has not improved for this many rounds (0 = never). */
   earlyStoppingRounds: number;
 }
 
-export const DEFAULT_GBDT: GbdtParams = { rounds: 200, learningRate: 0.1, maxDepth: 6, minSamplesLeaf: 20, lambda: 1, maxBins: 255, earlyStoppingRounds: 20 };
+export const DEFAULT_GBDT: GbdtParams = { objective: 'logistic', rounds: 200, learningRate: 0.1, maxDepth: 6, minSamplesLeaf: 20, lambda: 1, maxBins: 255, earlyStoppingRounds: 20 };
 
-/** Column-major float features (NaN = missing) and 0/1 labels. */
+/** Column-major float features (NaN = missing) and labels (0/1 for the logistic objective). */
 export interface TrainingData {
   features: Float32Array[];
-  labels: Uint8Array;
+  labels: ArrayLike<number>;
 }
 
 export type TreeNode = { leaf: number } | { feature: number; threshold: number; missingGoesLeft: boolean; left: TreeNode; right: TreeNode };
 
 export interface GbdtModel {
-  /** Log-odds every prediction starts from. */
+  objective: GbdtObjective;
+  /** Score every prediction starts from: the log-odds of the prior, or the mean label. */
   baseScore: number;
   trees: TreeNode[];
   featureCount: number;
 }
 
+/** Loss per round: log loss for the logistic objective, RMSE for the squared one. */
 export interface GbdtHistory {
-  trainLogLoss: number[];
-  validLogLoss: number[];
+  trainLoss: number[];
+  validLoss: number[];
   bestRound: number;
 }
 
@@ -78,7 +85,7 @@ interface Split {
   missingGoesLeft: boolean;
 }
 
-/** After each boosting round: its number (from 1) and the log losses so far (for progress and metrics). */
+/** After each boosting round: its number (from 1) and the losses so far (for progress and metrics). */
 export type RoundListener = (round: number, history: GbdtHistory) => void;
 
 /** Trains on `train`, watching `valid` for early stopping when given. */
@@ -89,32 +96,34 @@ export function trainGbdt(train: TrainingData, valid: TrainingData | undefined, 
   const edges = train.features.map((column) => binEdges(column, params.maxBins));
   const bins = train.features.map((column, f) => Uint8Array.from(column, (v) => binOf(edges[f], v)));
 
-  const positives = train.labels.reduce((s, y) => s + y, 0);
-  const prior = Math.min(Math.max(positives / n, 1e-6), 1 - 1e-6);
-  const baseScore = Math.fround(Math.log(prior / (1 - prior)));
+  const logistic = params.objective === 'logistic';
+  const baseScore = Math.fround(initialScore(train.labels, logistic));
   const score = new Float64Array(n).fill(baseScore);
   const validScore = valid ? new Float64Array(valid.labels.length).fill(baseScore) : undefined;
   const gradient = new Float64Array(n);
-  const hessian = new Float64Array(n);
+  const hessian = new Float64Array(n).fill(1);
   const trees: TreeNode[] = [];
-  const history: GbdtHistory = { trainLogLoss: [], validLogLoss: [], bestRound: 0 };
+  const history: GbdtHistory = { trainLoss: [], validLoss: [], bestRound: 0 };
+  const lossOf = logistic ? logLossOf : rmseOf;
   let best = Number.POSITIVE_INFINITY;
 
   for (let round = 0; round < params.rounds; round++) {
     for (let i = 0; i < n; i++) {
-      const p = sigmoid(score[i]);
-      gradient[i] = p - train.labels[i];
-      hessian[i] = Math.max(p * (1 - p), 1e-16);
+      if (logistic) {
+        const p = sigmoid(score[i]);
+        gradient[i] = p - train.labels[i];
+        hessian[i] = Math.max(p * (1 - p), 1e-16);
+      } else gradient[i] = score[i] - train.labels[i];
     }
     const all = Uint32Array.from({ length: n }, (_, i) => i);
     const tree = grow(all, 0);
     trees.push(tree);
     for (let i = 0; i < n; i++) score[i] += leafOf(tree, (f) => train.features[f][i]);
-    history.trainLogLoss.push(logLossOf(score, train.labels));
+    history.trainLoss.push(lossOf(score, train.labels));
     if (valid && validScore) {
       for (let i = 0; i < validScore.length; i++) validScore[i] += leafOf(tree, (f) => valid.features[f][i]);
-      const loss = logLossOf(validScore, valid.labels);
-      history.validLogLoss.push(loss);
+      const loss = lossOf(validScore, valid.labels);
+      history.validLoss.push(loss);
       if (loss < best - 1e-12) {
         best = loss;
         history.bestRound = round + 1;
@@ -122,7 +131,7 @@ export function trainGbdt(train: TrainingData, valid: TrainingData | undefined, 
     } else history.bestRound = round + 1;
     onRound?.(round + 1, history);
   }
-  return { model: { baseScore, trees: trees.slice(0, history.bestRound), featureCount }, history };
+  return { model: { objective: params.objective, baseScore, trees: trees.slice(0, history.bestRound), featureCount }, history };
 
   function leafValue(rows: Uint32Array): number {
     let g = 0;
@@ -201,7 +210,21 @@ function leafOf(node: TreeNode, value: (feature: number) => number): number {
   return node.leaf;
 }
 
-function logLossOf(scores: Float64Array, labels: Uint8Array): number {
+function initialScore(labels: ArrayLike<number>, logistic: boolean): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum += labels[i];
+  if (!logistic) return sum / labels.length;
+  const prior = Math.min(Math.max(sum / labels.length, 1e-6), 1 - 1e-6);
+  return Math.log(prior / (1 - prior));
+}
+
+function rmseOf(scores: Float64Array, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < scores.length; i++) sum += (scores[i] - labels[i]) ** 2;
+  return Math.sqrt(sum / scores.length);
+}
+
+function logLossOf(scores: Float64Array, labels: ArrayLike<number>): number {
   let loss = 0;
   for (let i = 0; i < scores.length; i++) {
     const p = Math.min(Math.max(sigmoid(scores[i]), 1e-15), 1 - 1e-15);
@@ -210,9 +233,12 @@ function logLossOf(scores: Float64Array, labels: Uint8Array): number {
   return loss / scores.length;
 }
 
-/** The probability of the positive class for one row of float32 features (NaN = missing). */
-export function predictProbability(model: GbdtModel, row: ArrayLike<number>): number {
+/**
+ * The model's output for one row of float32 features (NaN = missing): the probability of the
+ * positive class for the logistic objective, the predicted value for the squared one.
+ */
+export function predictGbdt(model: GbdtModel, row: ArrayLike<number>): number {
   let score = model.baseScore;
   for (const tree of model.trees) score += leafOf(tree, (f) => row[f]);
-  return sigmoid(score);
+  return model.objective === 'logistic' ? sigmoid(score) : score;
 }

@@ -1,3 +1,6 @@
+import { solveSymmetric } from './cholesky';
+import { predictLinear } from './linear-regression';
+
 /**
  * L2-regularised logistic regression fitted by Newton's method (iteratively reweighted least
  * squares): a handful of exact steps instead of a tuned learning rate, deterministic, and with a
@@ -48,7 +51,7 @@ export function trainLogistic(rows: Float64Array[], labels: ArrayLike<number>, p
       }
       hessian[j][j] += 1e-9; // keeps a column that is always zero from making the system singular
     }
-    const step = solve(hessian, gradient);
+    const step = solveSymmetric(hessian, gradient);
     let largest = 0;
     for (let j = 0; j < d; j++) {
       beta[j] -= step[j];
@@ -60,33 +63,5 @@ export function trainLogistic(rows: Float64Array[], labels: ArrayLike<number>, p
 }
 
 export function predictLogistic(model: LogisticModel, row: ArrayLike<number>): number {
-  let z = model.intercept;
-  for (let j = 0; j < model.weights.length; j++) z += model.weights[j] * row[j];
-  return sigmoid(z);
-}
-
-/** Solves A x = b for a symmetric positive definite A (Cholesky). */
-function solve(a: Float64Array[], b: Float64Array): Float64Array {
-  const n = b.length;
-  const l = Array.from({ length: n }, () => new Float64Array(n));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let sum = a[i][j];
-      for (let k = 0; k < j; k++) sum -= l[i][k] * l[j][k];
-      l[i][j] = i === j ? Math.sqrt(Math.max(sum, 1e-300)) : sum / l[j][j];
-    }
-  }
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = b[i];
-    for (let k = 0; k < i; k++) sum -= l[i][k] * y[k];
-    y[i] = sum / l[i][i];
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let sum = y[i];
-    for (let k = i + 1; k < n; k++) sum -= l[k][i] * x[k];
-    x[i] = sum / l[i][i];
-  }
-  return x;
+  return sigmoid(predictLinear(model, row));
 }

@@ -1,4 +1,4 @@
-import { classificationMetrics, rocAuc } from './metrics';
+import { classificationMetrics, rocAuc, regressionMetrics } from './metrics';
 
 /** ROC-AUC counted pair by pair: the definition the fast version must equal. */
 function pairwiseAuc(p: number[], y: number[]): number {
@@ -36,5 +36,16 @@ describe('classificationMetrics', () => {
     const m = classificationMetrics([0.9, 0.6, 0.4, 0.2], [1, 0, 1, 0]);
     expect([m.accuracy, m.precision, m.recall, m.f1]).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect(m.logLoss).toBeCloseTo(-(Math.log(0.9) + Math.log(0.4) + Math.log(0.4) + Math.log(0.8)) / 4, 12);
+  });
+});
+
+describe('regressionMetrics', () => {
+  it('matches the scikit-learn documentation examples', () => {
+    // mean_squared_error, mean_absolute_error and r2_score of y_true [3, -0.5, 2, 7], y_pred [2.5, 0.0, 2, 8].
+    const m = regressionMetrics([2.5, 0, 2, 8], [3, -0.5, 2, 7]);
+    expect(m.rmse).toBeCloseTo(Math.sqrt(0.375), 12);
+    expect(m.mae).toBeCloseTo(0.5, 12);
+    expect(m.r2).toBeCloseTo(0.9486081370449679, 12);
+    expect(regressionMetrics([1, 2], [4, 4]).r2).toBeNaN();
   });
 });

@@ -59,3 +59,22 @@ export function classificationMetrics(probabilities: ArrayLike<number>, labels: 
     f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
   };
 }
+
+/** Regression metrics of predictions against labels, named as scikit-learn names them. */
+export function regressionMetrics(predictions: ArrayLike<number>, labels: ArrayLike<number>): { rmse: number; mae: number; r2: number } {
+  const n = labels.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += labels[i];
+  const mean = sum / n;
+  let squared = 0;
+  let absolute = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const error = predictions[i] - labels[i];
+    squared += error * error;
+    absolute += Math.abs(error);
+    total += (labels[i] - mean) ** 2;
+  }
+  // R² of a constant label is undefined (scikit-learn reports 1 or 0 by convention; NaN says so).
+  return { rmse: Math.sqrt(squared / n), mae: absolute / n, r2: total === 0 ? Number.NaN : 1 - squared / total };
+}

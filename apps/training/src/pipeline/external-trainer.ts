@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { type ExternalTrainerSpec, type PipelineSpec } from '../domain/pipeline/spec';
+import { type ExternalTrainerSpec, type PipelineSpec, taskOf } from '../domain/pipeline/spec';
 import { type SplitIndices } from '../domain/pipeline/split';
 import { type Dataset } from '../domain/pipeline/table';
 
@@ -25,10 +25,13 @@ const LOG_LIMIT = 4 * 1024 * 1024;
 
 /**
  * The external-trainer contract. In its working directory the command finds `config.json` (features,
- * label, hyperparameters, seed, file names) and `train.jsonl`, `validation.jsonl`, `test.jsonl` (one
- * object per row: the features and `label`, 0 or 1). It writes `output/model.onnx` and
- * `output/metrics.json` (an object of metric name → number), exits 0, and is killed at its timeout.
- * MLOPS_CONFIG and MLOPS_OUTPUT_DIR name the same paths for commands run from elsewhere.
+ * label, task, output name, hyperparameters, seed, file names) and `train.jsonl`, `validation.jsonl`,
+ * `test.jsonl` (one object per row: the features and `label`, 0/1 or the number to regress). It
+ * writes `output/model.onnx` (one input per feature, named as the feature; one float output named
+ * by config.output) and `output/metrics.json` (an object of metric name → number), exits 0, and is
+ * killed at its timeout.
+ * It runs in its spec's working_dir when given, else in that directory; every path in config.json
+ * is absolute, and MLOPS_CONFIG and MLOPS_OUTPUT_DIR name the config and the output directory.
  */
 export async function runExternalTrainer(
   trainer: ExternalTrainerSpec,
@@ -42,22 +45,25 @@ export async function runExternalTrainer(
   const output = join(dir, 'output');
   await rm(dir, { recursive: true, force: true });
   await mkdir(output, { recursive: true });
-  const files = { train: 'train.jsonl', validation: 'validation.jsonl', test: 'test.jsonl' };
-  for (const [part, file] of Object.entries(files)) await writeRows(join(dir, file), dataset, parts[part as keyof SplitIndices]);
+  // Absolute paths: the command may run elsewhere (its working_dir).
+  const files = { train: join(dir, 'train.jsonl'), validation: join(dir, 'validation.jsonl'), test: join(dir, 'test.jsonl') };
+  for (const [part, file] of Object.entries(files)) await writeRows(file, dataset, parts[part as keyof SplitIndices]);
   const config = {
     features: dataset.features.map((f) => ({ name: f.name, kind: f.kind })),
     label: 'label',
-    task: 'binary_classification',
+    task: taskOf(spec) === 'regression' ? 'regression' : 'binary_classification',
+    // What the platform reads from model.onnx: one input per feature, named as the feature, and this output.
+    output: taskOf(spec) === 'regression' ? 'prediction' : 'probability',
     hyperparameters: spec.hyperparameters,
     seed: spec.seed,
     files,
-    output_dir: 'output',
+    output_dir: output,
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2));
 
   const [command, ...args] = trainer.command;
   const child = spawn(command, args, {
-    cwd: dir,
+    cwd: trainer.workingDir ? resolve(trainer.workingDir) : dir,
     env: { ...process.env, ...trainer.env, MLOPS_CONFIG: join(dir, 'config.json'), MLOPS_OUTPUT_DIR: output },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a timeout or a cancel kills whatever it started too.

@@ -12,11 +12,12 @@ import { backoffDelay, every, type Periodic } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { type TrainingConfig } from '../config';
-import { checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
-import { checkSpec, type ExternalTrainerSpec, type PipelineSpec, type TrainerParams } from '../domain/pipeline/spec';
+import { assessPredictions, checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
+import { checkSpec, type ExternalTrainerSpec, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
 import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
 import { TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
+import { ModelContractError, scoreWithOnnx } from './onnx-scorer';
 import { type FailureKind, specFromProto, type StoredFailure } from './pipeline.mapper';
 import { type Activity, type PipelineRow, PipelineRunsRepository, type Stage } from './pipeline-runs.repository';
 import { referenceProfileOf } from './reference-profile';
@@ -30,15 +31,16 @@ const meter = metrics.getMeter('training');
 const runsEnded = meter.createCounter('training.runs.ended', { description: 'Pipeline runs ended, by outcome and trainer' });
 const runSeconds = meter.createHistogram('training.run.duration', { unit: 's', description: 'Wall time of pipeline runs that succeeded' });
 
-/** What a trainer produced: built-in runs bring an evaluation and a profile, external ones a log. */
+/** What a trainer produced, evaluated and profiled by the platform; external trainers add their log. */
 interface Outcome {
   metrics: Record<string, number>;
   model: Uint8Array;
   inputs: { name: string; kind: 'numeric' | 'categorical' }[];
+  output: PipelineResult['output'];
   params: Record<string, string>;
-  evaluation?: PipelineResult['evaluation'];
-  rows?: PipelineResult['rows'];
-  profile?: Uint8Array;
+  evaluation: PipelineResult['evaluation'];
+  rows: PipelineResult['rows'];
+  profile: Uint8Array;
   log?: Buffer;
 }
 
@@ -122,7 +124,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
       const spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
       await this.outbox.enqueue(tx, Events.trainingRunStarted, {
         runId: row.run_id, experimentId: run.experimentId, runName: run.name, startedBy: run.startedBy, trainer: spec.trainer.kind,
-        lineage: undefined, retrainRequestId: '', attempt: row.attempt,
+        lineage: undefined, retrainRequestId: row.retrain_request_id, attempt: row.attempt,
       });
       return row;
     }
@@ -140,6 +142,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     try {
       const { trainer } = checkSpec(spec);
       if (!trainer) throw new InvalidInputError('the spec is invalid');
+      if (row.refresh_data) await this.refreshData(row, spec);
       const fetched = await this.data.fetch(spec.data, signal, (rows) => (activity = { stage: 'FETCH', progress: 0.05, message: `${rows} rows read` }));
       log.info({ rows: fetched.table.rows.length, trainer: trainer.kind }, 'training data read');
       const report = (next: Activity, metrics: StepMetric[] = []) => {
@@ -174,13 +177,45 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     }
   }
 
+  /** Points a retrain's spec at the newest snapshot of its data, and records the spec as run. */
+  private async refreshData(row: PipelineRow, spec: PipelineSpec): Promise<void> {
+    const stored = pb.TrainingSpec.fromJSON(row.spec);
+    const source = stored.data?.source;
+    if (source?.$case === 'snapshotId' && spec.data.kind === 'snapshot') {
+      source.value = spec.data.snapshotId = await this.data.newestSnapshotLike(source.value);
+    } else if (source?.$case === 'featureService' && spec.data.kind === 'featureService') {
+      source.value.entitySnapshotId = spec.data.entitySnapshotId = await this.data.newestSnapshotLike(source.value.entitySnapshotId);
+    }
+    await this.runs.resolveSpec(row.run_id, pb.TrainingSpec.toJSON(stored));
+  }
+
+  /**
+   * Runs the command by the contract, then treats its model as a built-in one: opened in onnxruntime,
+   * checked against the contract, evaluated on the test rows and profiled by the platform. The
+   * trainer's own metrics.json is kept beside, prefixed `trainer.`.
+   */
   private async trainExternal(trainer: ExternalTrainerSpec, spec: PipelineSpec, fetched: FetchedData, workDir: string, signal: AbortSignal, report: (a: Activity) => void): Promise<Outcome> {
     const dataset = prepareDataset(fetched.table, spec);
     const parts = checkedSplit(dataset, spec);
     report({ stage: 'TRAIN', progress: 0.1, message: `running ${trainer.command[0]}` });
     const external = await runExternalTrainer(trainer, spec, dataset, parts, workDir, signal);
-    const params = Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)]));
-    return { metrics: external.metrics, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), params, log: external.log };
+    report({ stage: 'EVALUATE', progress: 0.8, message: `evaluating the trainer's model on ${parts.test.length} test rows` });
+    const output = taskOf(spec) === 'regression' ? 'prediction' : 'probability';
+    let predictions: Float64Array;
+    try {
+      predictions = await scoreWithOnnx(external.modelBytes, dataset.features, parts.test, output);
+    } catch (error) {
+      if (error instanceof ModelContractError) throw new TrainerError(error.message, 'trainer', external.log);
+      throw error;
+    }
+    const { evaluation, profile } = assessPredictions(dataset, parts, spec, predictions, output);
+    const trainerMetrics = Object.fromEntries(Object.entries(external.metrics).map(([k, v]) => [`trainer.${k}`, v]));
+    return {
+      metrics: { ...trainerMetrics, ...evaluation.metrics }, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), output,
+      params: Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)])), evaluation, log: external.log,
+      rows: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, unlabelled: dataset.unlabelled },
+      profile: commonV1.ReferenceProfile.encode(referenceProfileOf(profile, fetched.snapshotId)).finish(),
+    };
   }
 
   private async trainBuiltin(trainer: Exclude<TrainerParams, ExternalTrainerSpec>, spec: PipelineSpec, fetched: FetchedData, signal: AbortSignal, report: (a: Activity, metrics: StepMetric[]) => void): Promise<Outcome> {
@@ -189,7 +224,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
       report({ stage: p.stage.toUpperCase() as Stage, progress: p.progress, message: p.message }, p.metrics),
     );
     return {
-      metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, params: result.params, evaluation: result.evaluation, rows: result.rows,
+      metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, output: result.output, params: result.params, evaluation: result.evaluation, rows: result.rows,
       profile: commonV1.ReferenceProfile.encode(referenceProfileOf(result.profile, fetched.snapshotId)).finish(),
     };
   }
@@ -214,24 +249,27 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
     const runId = row.run_id;
     const model = await this.store(runId, 'model/model.onnx', 'application/onnx', outcome.model);
-    const profile = outcome.profile && (await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, outcome.profile));
-    const evaluation = outcome.evaluation && (await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation))));
+    const profile = await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, outcome.profile);
+    const evaluation = await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)));
     const log = outcome.log && (await this.store(runId, 'logs/trainer.log', 'text/plain', outcome.log));
     const signature: commonV1.ModelSignature = {
       inputs: outcome.inputs.map((i) => ({
         name: i.name, datatype: i.kind === 'numeric' ? commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32 : commonV1.TensorDataType.TENSOR_DATA_TYPE_BYTES, shape: [-1, 1],
         featureType: i.kind === 'numeric' ? commonV1.DataType.DATA_TYPE_FLOAT : commonV1.DataType.DATA_TYPE_CATEGORICAL, nullable: true, description: '',
       })),
-      outputs: [{ name: 'probability', datatype: commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32, shape: [-1, 1], featureType: commonV1.DataType.DATA_TYPE_FLOAT, nullable: false, description: 'probability of the positive class' }],
+      outputs: [{
+        name: outcome.output, datatype: commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32, shape: [-1, 1], featureType: commonV1.DataType.DATA_TYPE_FLOAT, nullable: false,
+        description: outcome.output === 'probability' ? 'probability of the positive class' : 'predicted value',
+      }],
     };
     const ref = (a: { digest: string; sizeBytes: number; mediaType: string; uri: string } | undefined) => a && { digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri };
-    const primary = spec.evaluation.primaryMetric;
+    const primary = primaryMetricOf(spec);
     const outputs: pb.RunOutputs = {
       model: ref(model), signature, referenceProfile: ref(profile), registeredModelName: spec.registerAs, registeredVersion: 0,
       evaluation: {
-        metrics: outcome.metrics, primaryMetric: primary, trainRows: outcome.rows?.train ?? 0, validationRows: outcome.rows?.validation ?? 0, testRows: outcome.rows?.test ?? 0,
-        slices: (outcome.evaluation?.slices ?? []).map((s) => ({ feature: s.feature, value: s.value, count: s.count, metrics: s.metrics })),
-        calibration: outcome.evaluation?.calibration ?? [],
+        metrics: outcome.metrics, primaryMetric: primary, trainRows: outcome.rows.train, validationRows: outcome.rows.validation, testRows: outcome.rows.test,
+        slices: outcome.evaluation.slices.map((s) => ({ feature: s.feature, value: s.value, count: s.count, metrics: s.metrics })),
+        calibration: outcome.evaluation.calibration,
       },
     };
     const dataVersion: pb.DataVersion = { snapshotId: fetched.snapshotId, featureService: fetched.featureService, entitySetDigest: fetched.featureService ? fetched.snapshotId : '', featureViews: fetched.featureViews };
@@ -246,9 +284,9 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
       await this.tracking.setStatus(tx, runId, 'SUCCEEDED', { ended: true, dataVersion: pb.DataVersion.toJSON(dataVersion), environment: environment() });
       await this.runs.finish(tx, runId, { stage: 'DONE', outputs: pb.RunOutputs.toJSON(outputs), message: 'succeeded' });
       await this.outbox.enqueue(tx, Events.trainingRunCompleted, {
-        runId, experimentId: run.experimentId, runName: run.name, modelName: spec.registerAs, task: commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION,
+        runId, experimentId: run.experimentId, runName: run.name, modelName: spec.registerAs, task: taskOf(spec) === 'regression' ? commonV1.TaskType.TASK_TYPE_REGRESSION : commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION,
         model: outputs.model, signature, referenceProfile: outputs.referenceProfile, metrics: outcome.metrics, primaryMetric: primary, lineage,
-        seed: Number(spec.seed), duration: { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) }, retrainRequestId: '', startedBy: run.startedBy,
+        seed: Number(spec.seed), duration: { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) }, retrainRequestId: row.retrain_request_id, startedBy: run.startedBy,
       });
     });
   }
@@ -272,7 +310,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         await this.tracking.setStatus(tx, runId, 'FAILED', { ended: true, failureMessage: message });
       }
       await this.outbox.enqueue(tx, Events.trainingRunFailed, {
-        runId, experimentId: run.experimentId, kind: eventsV1.TrainingFailureKind[`TRAINING_FAILURE_KIND_${kind}`], reason: message, stage, log: failure.log, attempt: row.attempt, willRetry: retry, retrainRequestId: '',
+        runId, experimentId: run.experimentId, kind: eventsV1.TrainingFailureKind[`TRAINING_FAILURE_KIND_${kind}`], reason: message, stage, log: failure.log, attempt: row.attempt, willRetry: retry, retrainRequestId: row.retrain_request_id,
       });
     });
     runsEnded.add(1, { outcome: retry ? 'retrying' : 'failed', trainer });

@@ -18,7 +18,16 @@ export interface PipelineRow {
   failure: unknown;
   outputs: unknown;
   cancel_reason: string;
+  retrain_request_id: string;
+  /** Read the newest snapshot of the spec's dataset instead of the one named (retrains). */
+  refresh_data: boolean;
   updated_at: Date;
+}
+
+export interface QueueOptions {
+  requestId?: string;
+  retrainRequestId?: string;
+  refreshData?: boolean;
 }
 
 export interface Activity {
@@ -31,17 +40,30 @@ export interface Activity {
 export class PipelineRunsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(tx: SqlExecutor, runId: string, requestId: string, spec: unknown): Promise<void> {
-    await tx.query('INSERT INTO pipeline_runs (run_id, request_id, spec, state) VALUES ($1, $2, $3, $4)', [runId, requestId || null, JSON.stringify(spec), 'QUEUED']);
+  async insert(tx: SqlExecutor, runId: string, spec: unknown, options: QueueOptions): Promise<void> {
+    await tx.query('INSERT INTO pipeline_runs (run_id, request_id, spec, state, retrain_request_id, refresh_data) VALUES ($1, $2, $3, $4, $5, $6)', [
+      runId, options.requestId || null, JSON.stringify(spec), 'QUEUED', options.retrainRequestId ?? '', options.refreshData ?? false,
+    ]);
   }
 
-  async byRequestId(requestId: string): Promise<string | undefined> {
-    const rows = await this.db.query<{ run_id: string }[]>('SELECT run_id FROM pipeline_runs WHERE request_id = $1', [requestId]);
+  /** The newest successful run that registers as `modelName`: what a retrain of that model repeats. */
+  async latestSucceeded(tx: SqlExecutor, modelName: string): Promise<PipelineRow | undefined> {
+    const rows = (await tx.query(`SELECT * FROM pipeline_runs WHERE spec->>'registerAs' = $1 AND outputs IS NOT NULL ORDER BY queued_at DESC LIMIT 1`, [modelName])) as PipelineRow[];
+    return rows[0];
+  }
+
+  /** Records the spec as it was run (a refreshed data source resolved to its snapshot). */
+  async resolveSpec(runId: string, spec: unknown): Promise<void> {
+    await this.db.query('UPDATE pipeline_runs SET spec = $2, updated_at = now() WHERE run_id = $1', [runId, JSON.stringify(spec)]);
+  }
+
+  async byRequestId(requestId: string, tx: SqlExecutor = this.db): Promise<string | undefined> {
+    const rows = (await tx.query('SELECT run_id FROM pipeline_runs WHERE request_id = $1', [requestId])) as { run_id: string }[];
     return rows[0]?.run_id;
   }
 
-  async get(runId: string): Promise<PipelineRow | undefined> {
-    const rows = await this.db.query<PipelineRow[]>('SELECT * FROM pipeline_runs WHERE run_id = $1', [runId]);
+  async get(runId: string, tx: SqlExecutor = this.db): Promise<PipelineRow | undefined> {
+    const rows = (await tx.query('SELECT * FROM pipeline_runs WHERE run_id = $1', [runId])) as PipelineRow[];
     return rows[0];
   }
 

@@ -43,6 +43,7 @@ export function specFromProto(spec: pb.TrainingSpec): PipelineSpec {
             kind: 'external',
             command: trainer.value.command,
             env: trainer.value.env,
+            workingDir: trainer.value.workingDir,
             timeoutMs: trainer.value.timeout ? trainer.value.timeout.seconds * 1000 + Math.floor(trainer.value.timeout.nanos / 1e6) : DEFAULT_EXTERNAL_TIMEOUT_MS,
           }
         : { kind: (trainer && TRAINERS[trainer.value]) || 'unspecified' },
@@ -54,7 +55,7 @@ export function specFromProto(spec: pb.TrainingSpec): PipelineSpec {
           ? { kind: 'random', train: split.value.trainFraction, validation: split.value.validationFraction, test: split.value.testFraction }
           : { kind: 'unspecified' },
     seed: String(spec.seed),
-    evaluation: { primaryMetric: spec.evaluation?.primaryMetric || 'roc_auc', sliceFeatures: spec.evaluation?.sliceFeatures ?? [], calibrationBins: spec.evaluation?.calibrationBins ?? 0 },
+    evaluation: { primaryMetric: spec.evaluation?.primaryMetric ?? '', sliceFeatures: spec.evaluation?.sliceFeatures ?? [], calibrationBins: spec.evaluation?.calibrationBins ?? 0 },
     registerAs: spec.registerAs,
   };
 }

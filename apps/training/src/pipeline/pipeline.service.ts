@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
 import { uuidv7 } from 'uuidv7';
 import { RpcError } from '@mlops/grpc';
-import { type TransactionRunner } from '@mlops/persistence';
+import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { trainingV1 as pb } from '@mlops/proto';
 import { sleep } from '@mlops/resilience';
@@ -12,7 +12,7 @@ import { TrackingRepository } from '../tracking/tracking.repository';
 import { TrackingService } from '../tracking/tracking.service';
 import { pipelineFields, specFromProto, STAGES } from './pipeline.mapper';
 import { PipelineRunner } from './pipeline-runner';
-import { PipelineRunsRepository } from './pipeline-runs.repository';
+import { PipelineRunsRepository, type QueueOptions } from './pipeline-runs.repository';
 
 const WATCH_POLL_MS = 250;
 const TERMINAL = [pb.RunStatus.RUN_STATUS_SUCCEEDED, pb.RunStatus.RUN_STATUS_FAILED, pb.RunStatus.RUN_STATUS_CANCELLED];
@@ -38,23 +38,28 @@ export class PipelineService {
     const { violations } = checkSpec(specFromProto(request.spec));
     if (violations.length > 0) throw RpcError.invalidArgument(`the spec has ${violations.length} problem(s): ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`, violations);
     await this.tracking.experiment({ id: request.experimentId });
-    const runId = uuidv7();
-    const created = await this.transaction(async (tx) => {
-      await this.trackingRepository.createRun(tx, {
-        runId, experimentId: request.experimentId, name: request.name || `run-${runId.slice(-8)}`, status: 'QUEUED', startedBy: actor, startTime: undefined,
-        tags: request.tags, environment: undefined, codeVersion: request.spec!.codeVersion, dataVersion: undefined, seed: String(request.spec!.seed),
-      });
+    const runId = await this.transaction(async (tx) => {
       try {
-        await this.runs.insert(tx, runId, request.requestId, pb.TrainingSpec.toJSON(request.spec!));
-        return true;
+        return await this.queue(tx, { experimentId: request.experimentId, name: request.name, spec: request.spec!, tags: request.tags, actor }, { requestId: request.requestId });
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') return false; // the same request id, raced
+        if ((error as { code?: string }).code === '23505') return undefined; // the same request id, raced
         throw error;
       }
     });
-    if (!created) return this.get((await this.runs.byRequestId(request.requestId))!);
+    if (!runId) return this.get((await this.runs.byRequestId(request.requestId))!);
     this.runner.wake();
     return this.get(runId);
+  }
+
+  /** Records a tracked run and queues its pipeline work in the caller's transaction; returns the run id. */
+  async queue(tx: SqlExecutor, run: { experimentId: string; name: string; spec: pb.TrainingSpec; tags: Record<string, string>; actor: string }, options: QueueOptions): Promise<string> {
+    const runId = uuidv7();
+    await this.trackingRepository.createRun(tx, {
+      runId, experimentId: run.experimentId, name: run.name || `run-${runId.slice(-8)}`, status: 'QUEUED', startedBy: run.actor, startTime: undefined,
+      tags: run.tags, environment: undefined, codeVersion: run.spec.codeVersion, dataVersion: undefined, seed: String(run.spec.seed),
+    });
+    await this.runs.insert(tx, runId, pb.TrainingSpec.toJSON(run.spec), options);
+    return runId;
   }
 
   async get(runId: string): Promise<pb.Run> {

@@ -68,6 +68,24 @@ export class TrainingDataClient implements OnServiceStop {
     };
   }
 
+  /**
+   * The newest snapshot of the dataset `snapshotId` belongs to (a retrain reads the data as it is
+   * now); the same id when nothing newer exists.
+   */
+  async newestSnapshotLike(snapshotId: string): Promise<string> {
+    const unary = <Res>(send: (callback: (error: ServiceError | null, response: Res) => void) => unknown, what: string) =>
+      new Promise<Res>((resolve, reject) =>
+        send((error, response) => {
+          if (!error) return resolve(response);
+          reject([status.NOT_FOUND, status.INVALID_ARGUMENT].includes(error.code) ? new InvalidInputError(`${what}: ${error.details}`) : new InfrastructureError(`${what}: ${error.details || error.message}`));
+        }),
+      );
+    const { snapshot } = await unary<ingestionV1.GetSnapshotResponse>((cb) => this.ingestion.getSnapshot({ snapshotId }, cb), `snapshot "${snapshotId}"`);
+    const dataset = snapshot?.dataset ?? '';
+    const newest = await unary<ingestionV1.ListSnapshotsResponse>((cb) => this.ingestion.listSnapshots({ dataset, page: { pageSize: 1, pageToken: '' } }, cb), `snapshots of "${dataset}"`);
+    return newest.snapshots[0]?.snapshotId ?? snapshotId;
+  }
+
   /** Both sources stream a header with the columns, then batches of rows. */
   private async read<H extends { columns: commonV1.ColumnSchema[] }>(stream: ClientReadableStream<unknown>, signal: AbortSignal, onRows: (rows: number) => void, what: string): Promise<{ table: Table; header?: H }> {
     const cancel = () => stream.cancel();

@@ -2,11 +2,12 @@ import { type GbdtModel, type TreeNode } from '../gbdt';
 import { type Model, type Node, TensorType } from './onnx-model';
 
 /**
- * A GBDT as an ONNX graph: one TreeEnsembleRegressor (ai.onnx.ml) summing every tree's leaf into
- * the log-odds, then a Sigmoid. Input `features` is float [batch, featureCount] with NaN for missing
- * values; outputs are `score` (log-odds) and `probability` of the positive class, both [batch, 1].
+ * A GBDT as ONNX nodes: one TreeEnsembleRegressor (ai.onnx.ml) summing every tree's leaf into the
+ * score, then, for the logistic objective, a Sigmoid. Input is float [batch, featureCount] with NaN
+ * for missing values; `output` is the probability of the positive class or the predicted value.
  */
-export function gbdtNodes(model: GbdtModel, input: string, probability: string): Node[] {
+export function gbdtNodes(model: GbdtModel, input: string, output: string): Node[] {
+  const logistic = model.objective === 'logistic';
   const a = {
     treeIds: [] as number[], nodeIds: [] as number[], featureIds: [] as number[], modes: [] as string[], values: [] as number[],
     trueIds: [] as number[], falseIds: [] as number[], missingTrue: [] as number[],
@@ -48,7 +49,7 @@ export function gbdtNodes(model: GbdtModel, input: string, probability: string):
       opType: 'TreeEnsembleRegressor',
       domain: 'ai.onnx.ml',
       inputs: [input],
-      outputs: ['score'],
+      outputs: [logistic ? 'score' : output],
       attributes: {
         n_targets: { int: 1 },
         aggregate_function: { string: 'SUM' },
@@ -68,12 +69,13 @@ export function gbdtNodes(model: GbdtModel, input: string, probability: string):
         target_weights: { floats: a.targetWeights },
       },
     },
-    { opType: 'Sigmoid', inputs: ['score'], outputs: [probability] },
+    ...(logistic ? [{ opType: 'Sigmoid', inputs: ['score'], outputs: [output] }] : []),
   ];
 }
 
-/** A standalone model of a GBDT over already-numeric features. */
+/** A standalone model of a GBDT over already-numeric features, output `probability` or `prediction`. */
 export function gbdtModel(model: GbdtModel, metadata: Record<string, string> = {}): Model {
+  const output = model.objective === 'logistic' ? 'probability' : 'prediction';
   return {
     producer: 'mlops-training',
     producerVersion: '1',
@@ -82,11 +84,8 @@ export function gbdtModel(model: GbdtModel, metadata: Record<string, string> = {
     graph: {
       name: 'gbdt',
       inputs: [{ name: 'features', type: TensorType.FLOAT, shape: ['batch', model.featureCount] }],
-      outputs: [
-        { name: 'score', type: TensorType.FLOAT, shape: ['batch', 1] },
-        { name: 'probability', type: TensorType.FLOAT, shape: ['batch', 1] },
-      ],
-      nodes: gbdtNodes(model, 'features', 'probability'),
+      outputs: [{ name: output, type: TensorType.FLOAT, shape: ['batch', 1] }],
+      nodes: gbdtNodes(model, 'features', output),
     },
   };
 }

@@ -1,5 +1,6 @@
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { DEFAULT_GBDT, predictProbability, trainGbdt } from '../gbdt';
+import { DEFAULT_GBDT, predictGbdt, trainGbdt } from '../gbdt';
+import { DEFAULT_LINEAR, predictLinear, trainLinear } from '../linear-regression';
 import { DEFAULT_LOGISTIC, predictLogistic, trainLogistic } from '../logistic-regression';
 import { fitEncodings, linearInputs, type RawValue, treeInputs } from '../preprocessing';
 import { encodeModel } from './onnx-model';
@@ -33,14 +34,14 @@ const encodings = fitEncodings(
   train.labels,
 );
 
-async function onnxProbabilities(model: ReturnType<typeof pipelineModel>): Promise<Float32Array> {
+async function onnxOutputs(model: ReturnType<typeof pipelineModel>, output = 'probability'): Promise<Float32Array> {
   const session = await InferenceSession.create(encodeModel(model));
   const n = test.labels.length;
   const out = await session.run({
     distance: new Tensor('float32', Float32Array.from(test.columns[0], (v) => (typeof v === 'number' ? v : Number.NaN)), [n, 1]),
     origin: new Tensor('string', test.columns[1].map(String), [n, 1]),
   });
-  return out.probability.data as Float32Array;
+  return out[output].data as Float32Array;
 }
 
 describe('pipelineModel', () => {
@@ -52,16 +53,39 @@ describe('pipelineModel', () => {
   it('runs a GBDT from raw values in onnxruntime exactly as the trainer predicts', async () => {
     const { model } = trainGbdt({ features: treeInputs(encodings, train.columns), labels: Uint8Array.from(train.labels) }, undefined, { ...DEFAULT_GBDT, rounds: 30, maxDepth: 3 });
     const inputs = treeInputs(encodings, test.columns);
-    const expected = test.labels.map((_y, i) => predictProbability(model, inputs.map((c) => c[i])));
-    const onnx = await onnxProbabilities(pipelineModel(encodings, { kind: 'gbdt', model }));
+    const expected = test.labels.map((_y, i) => predictGbdt(model, inputs.map((c) => c[i])));
+    const onnx = await onnxOutputs(pipelineModel(encodings, { kind: 'gbdt', model }));
     expect(Math.max(...expected.map((p, i) => Math.abs(p - onnx[i])))).toBeLessThan(1e-5);
   });
 
   it('runs a logistic regression from raw values (imputation, scaling, one-hot) as the trainer predicts', async () => {
     const model = trainLogistic(linearInputs(encodings, train.columns), train.labels, DEFAULT_LOGISTIC);
     const expected = linearInputs(encodings, test.columns).map((row) => predictLogistic(model, row));
-    const onnx = await onnxProbabilities(pipelineModel(encodings, { kind: 'logistic', model }));
+    const onnx = await onnxOutputs(pipelineModel(encodings, { kind: 'logistic', model }));
     expect(Math.max(...expected.map((p, i) => Math.abs(p - onnx[i])))).toBeLessThan(1e-5);
     expect(model.weights).toHaveLength(1 + 4);
+  });
+
+  it('runs a linear regression and a squared-loss GBDT as `prediction`, recovering a known relation', async () => {
+    // minutes = distance / 100 + 5 at ORD: exact, so the ridge fit (tiny l2) recovers it.
+    const minutes = (columns: RawValue[][]) => columns[0].map((d, i) => (typeof d === 'number' ? d / 100 : 15) + (columns[1][i] === 'ORD' ? 5 : 0));
+    const target = minutes(train.columns).map((y, i) => (train.columns[0][i] === null ? Number.NaN : y));
+    const known = target.map((y, i) => [y, i] as const).filter(([y]) => !Number.isNaN(y));
+    const fitColumns = train.columns.map((c) => known.map(([, i]) => c[i]));
+    const fitLabels = known.map(([y]) => y);
+    const linearEncodings = fitEncodings([{ name: 'distance', kind: 'numeric', values: fitColumns[0] }, { name: 'origin', kind: 'categorical', values: fitColumns[1] }], fitLabels);
+    const linear = trainLinear(linearInputs(linearEncodings, fitColumns), fitLabels, { ...DEFAULT_LINEAR, l2: 1e-6 });
+    const expected = linearInputs(linearEncodings, test.columns).map((row) => predictLinear(linear, row));
+    const onnx = await onnxOutputs(pipelineModel(linearEncodings, { kind: 'linear', model: linear }), 'prediction');
+    expect(Math.max(...expected.map((p, i) => Math.abs(p - onnx[i])))).toBeLessThan(1e-4);
+    const truth = minutes(test.columns);
+    const exact = test.columns[0].flatMap((d, i) => (typeof d === 'number' && test.columns[1][i] !== 'JFK' ? [i] : []));
+    expect(Math.max(...exact.map((i) => Math.abs(expected[i] - truth[i])))).toBeLessThan(1e-3);
+
+    const { model: gbdt } = trainGbdt({ features: treeInputs(linearEncodings, fitColumns), labels: fitLabels }, undefined, { ...DEFAULT_GBDT, objective: 'squared', rounds: 40, maxDepth: 4 });
+    const inputs = treeInputs(linearEncodings, test.columns);
+    const trees = test.labels.map((_y, i) => predictGbdt(gbdt, inputs.map((c) => c[i])));
+    const onnxTrees = await onnxOutputs(pipelineModel(linearEncodings, { kind: 'gbdt', model: gbdt }), 'prediction');
+    expect(Math.max(...trees.map((p, i) => Math.abs(p - onnxTrees[i])))).toBeLessThan(1e-4);
   });
 });

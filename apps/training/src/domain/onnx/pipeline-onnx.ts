@@ -1,17 +1,24 @@
 import { type GbdtModel } from '../gbdt';
+import { type LinearModel } from '../linear-regression';
 import { type LogisticModel } from '../logistic-regression';
 import { type FeatureEncoding } from '../preprocessing';
 import { gbdtNodes } from './gbdt-onnx';
 import { type Model, type Node, TensorType, type ValueInfo } from './onnx-model';
 
-export type Trained = { kind: 'gbdt'; model: GbdtModel } | { kind: 'logistic'; model: LogisticModel };
+export type Trained = { kind: 'gbdt'; model: GbdtModel } | { kind: 'logistic'; model: LogisticModel } | { kind: 'linear'; model: LinearModel };
+
+/** The graph's one output: `probability` of the positive class for a classifier, `prediction` for a regressor. */
+export function outputNameOf(trained: Trained): 'probability' | 'prediction' {
+  return trained.kind === 'logistic' || (trained.kind === 'gbdt' && trained.model.objective === 'logistic') ? 'probability' : 'prediction';
+}
 
 /**
  * The whole model as one ONNX graph from raw values: one input per feature (numbers as float
  * [batch, 1], categories as string [batch, 1]), the preprocessing learned in training, the model,
- * and `probability` [batch, 1] of the positive class. Serving needs nothing else.
+ * and one float output [batch, 1] named by `outputNameOf`. Serving needs nothing else.
  */
 export function pipelineModel(encodings: FeatureEncoding[], trained: Trained, metadata: Record<string, string> = {}): Model {
+  const output = outputNameOf(trained);
   const inputs: ValueInfo[] = encodings.map((e) => ({ name: e.name, type: e.kind === 'numeric' ? TensorType.FLOAT : TensorType.STRING, shape: ['batch', 1] }));
   const nodes: Node[] = [];
   const columns: string[] = [];
@@ -43,7 +50,7 @@ export function pipelineModel(encodings: FeatureEncoding[], trained: Trained, me
   nodes.push({ opType: 'Concat', inputs: columns, outputs: ['features'], attributes: { axis: { int: 1 } } });
   const initializers = [];
   if (trained.kind === 'gbdt') {
-    nodes.push(...gbdtNodes(trained.model, 'features', 'probability'));
+    nodes.push(...gbdtNodes(trained.model, 'features', output));
   } else {
     const { weights, intercept } = trained.model;
     initializers.push(
@@ -51,9 +58,10 @@ export function pipelineModel(encodings: FeatureEncoding[], trained: Trained, me
       { name: 'intercept', type: TensorType.FLOAT, dims: [1], floats: [intercept] },
     );
     nodes.push(
-      { opType: 'MatMul', inputs: ['features', 'weights'], outputs: ['logit'] },
-      { opType: 'Add', inputs: ['logit', 'intercept'], outputs: ['score'] },
-      { opType: 'Sigmoid', inputs: ['score'], outputs: ['probability'] },
+      { opType: 'MatMul', inputs: ['features', 'weights'], outputs: ['weighted'] },
+      ...(trained.kind === 'logistic'
+        ? [{ opType: 'Add', inputs: ['weighted', 'intercept'], outputs: ['score'] }, { opType: 'Sigmoid', inputs: ['score'], outputs: [output] }]
+        : [{ opType: 'Add', inputs: ['weighted', 'intercept'], outputs: [output] }]),
     );
   }
   return {
@@ -61,6 +69,6 @@ export function pipelineModel(encodings: FeatureEncoding[], trained: Trained, me
     producerVersion: '1',
     opsets: { '': 17, 'ai.onnx.ml': 3 },
     metadata,
-    graph: { name: trained.kind, inputs, outputs: [{ name: 'probability', type: TensorType.FLOAT, shape: ['batch', 1] }], nodes, initializers },
+    graph: { name: trained.kind, inputs, outputs: [{ name: output, type: TensorType.FLOAT, shape: ['batch', 1] }], nodes, initializers },
   };
 }

@@ -1,4 +1,4 @@
-import { classificationMetrics } from '../metrics';
+import { classificationMetrics, regressionMetrics } from '../metrics';
 import { type FeatureColumn } from '../preprocessing';
 
 export interface SliceResult {
@@ -19,6 +19,7 @@ export interface CalibrationBin {
 export interface EvaluationResult {
   metrics: Record<string, number>;
   slices: SliceResult[];
+  /** Classifiers only: a regressor's predictions are not probabilities. */
   calibration: CalibrationBin[];
 }
 
@@ -34,13 +35,24 @@ export function classifierMetrics(probabilities: ArrayLike<number>, labels: Arra
  * Test-set metrics overall, per slice (the most frequent categories of a categorical feature, the
  * quartiles of a numeric one) and the reliability diagram.
  */
-export function evaluateClassifier(probabilities: Float64Array, labels: Uint8Array, sliceColumns: FeatureColumn[], calibrationBins: number): EvaluationResult {
-  const slices = sliceColumns.flatMap((column) => slicesOf(column).map(({ value, rows }) => {
-    const p = Float64Array.from(rows, (i) => probabilities[i]);
-    const y = Uint8Array.from(rows, (i) => labels[i]);
-    return { feature: column.name, value, count: rows.length, metrics: { ...classifierMetrics(p, y), positive_rate: y.reduce((s, v) => s + v, 0) / y.length } };
-  }));
+export function evaluateClassifier(probabilities: Float64Array, labels: Float64Array, sliceColumns: FeatureColumn[], calibrationBins: number): EvaluationResult {
+  const slices = sliced(probabilities, labels, sliceColumns, (p, y) => ({ ...classifierMetrics(p, y), positive_rate: y.reduce((s, v) => s + v, 0) / y.length }));
   return { metrics: classifierMetrics(probabilities, labels), slices, calibration: calibration(probabilities, labels, calibrationBins) };
+}
+
+/** Test-set RMSE, MAE and R² overall and per slice, with each slice's mean label. */
+export function evaluateRegressor(predictions: Float64Array, labels: Float64Array, sliceColumns: FeatureColumn[]): EvaluationResult {
+  const slices = sliced(predictions, labels, sliceColumns, (p, y) => ({ ...regressionMetrics(p, y), mean_label: y.reduce((s, v) => s + v, 0) / y.length }));
+  return { metrics: regressionMetrics(predictions, labels), slices, calibration: [] };
+}
+
+function sliced(predictions: Float64Array, labels: Float64Array, columns: FeatureColumn[], metricsOf: (p: Float64Array, y: Float64Array) => Record<string, number>): SliceResult[] {
+  return columns.flatMap((column) =>
+    slicesOf(column).map(({ value, rows }) => ({
+      feature: column.name, value, count: rows.length,
+      metrics: metricsOf(Float64Array.from(rows, (i) => predictions[i]), Float64Array.from(rows, (i) => labels[i])),
+    })),
+  );
 }
 
 function slicesOf(column: FeatureColumn): { value: string; rows: number[] }[] {

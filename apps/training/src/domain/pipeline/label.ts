@@ -1,3 +1,4 @@
+import { type Task } from './spec';
 import { type Cell } from './table';
 
 export interface LabelRule {
@@ -19,10 +20,14 @@ export function parseLabelRule(expression: string): LabelRule | string {
 }
 
 /**
- * The 0/1 label of a cell: by the rule when there is one, else the cell itself (a bool, or a number
- * that is 0 or 1). Null when the cell is null; a string for a value that cannot be a label.
+ * The label of a cell. A classifier's is 0/1: by the rule when there is one, else the cell itself (a
+ * bool, or a number that is 0 or 1); a regressor's is the number. Null when the cell is null; a
+ * string for a value that cannot be a label.
  */
-export function labelOf(rule: LabelRule | undefined): (cell: Cell) => 0 | 1 | null | string {
+export function labelOf(rule: LabelRule | undefined, task: Task): (cell: Cell) => number | null | string {
+  if (task === 'regression') {
+    return (cell) => (cell === null ? null : typeof cell === 'number' && Number.isFinite(cell) ? cell : `${JSON.stringify(cell)} is not a finite number to regress on`);
+  }
   if (!rule) {
     return (cell) => {
       if (cell === null) return null;

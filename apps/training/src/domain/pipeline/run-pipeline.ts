@@ -1,11 +1,12 @@
-import { predictProbability, trainGbdt } from '../gbdt';
+import { predictGbdt, trainGbdt } from '../gbdt';
+import { predictLinear, trainLinear } from '../linear-regression';
 import { predictLogistic, trainLogistic } from '../logistic-regression';
 import { encodeModel } from '../onnx/onnx-model';
-import { pipelineModel, type Trained } from '../onnx/pipeline-onnx';
+import { outputNameOf, pipelineModel, type Trained } from '../onnx/pipeline-onnx';
 import { type FeatureColumn, type FeatureEncoding, fitEncodings, linearInputs, treeInputs } from '../preprocessing';
 import { type FeatureProfile, profileFeatures } from '../profile';
-import { evaluateClassifier, type EvaluationResult } from './evaluation';
-import { type PipelineSpec, type TrainerParams } from './spec';
+import { evaluateClassifier, evaluateRegressor, type EvaluationResult } from './evaluation';
+import { type PipelineSpec, type TrainerParams, taskOf } from './spec';
 import { type SplitIndices, splitRows } from './split';
 import { type Dataset, InvalidInputError } from './table';
 
@@ -29,13 +30,15 @@ export interface ReferenceProfile {
   rowCount: number;
   features: FeatureProfile[];
   label: FeatureProfile;
-  /** The model's probability on the test rows: held-out behaviour is what live traffic should look like. */
+  /** The model's output on the test rows: held-out behaviour is what live traffic should look like. */
   prediction: FeatureProfile;
 }
 
 export interface PipelineResult {
   modelBytes: Uint8Array;
   inputs: { name: string; kind: 'numeric' | 'categorical' }[];
+  /** The graph's output: `probability` (classifiers) or `prediction` (regressors). */
+  output: 'probability' | 'prediction';
   evaluation: EvaluationResult;
   profile: ReferenceProfile;
   rows: { train: number; validation: number; test: number; unlabelled: number };
@@ -65,10 +68,11 @@ export function runBuiltinPipeline(dataset: Dataset, spec: PipelineSpec, trainer
   let predict: (columns: FeatureColumn[]) => Float64Array;
   if (trainer.kind === 'gbdt') {
     const rounds = trainer.params.rounds;
+    const loss = trainer.params.objective === 'logistic' ? 'log_loss' : 'rmse';
     const valid = validation.labels.length > 0 ? { features: treeInputs(encodings, rawOf(validation)), labels: validation.labels } : undefined;
     const { model } = trainGbdt({ features: treeInputs(encodings, rawOf(train)), labels: train.labels }, valid, trainer.params, (round, history) => {
-      const metrics = [{ key: 'train_log_loss', value: history.trainLogLoss[round - 1], step: round }];
-      if (history.validLogLoss.length >= round) metrics.push({ key: 'validation_log_loss', value: history.validLogLoss[round - 1], step: round });
+      const metrics = [{ key: `train_${loss}`, value: history.trainLoss[round - 1], step: round }];
+      if (history.validLoss.length >= round) metrics.push({ key: `validation_${loss}`, value: history.validLoss[round - 1], step: round });
       report('train', TRAIN_START + ((TRAIN_END - TRAIN_START) * round) / rounds, `round ${round} of at most ${rounds}`, metrics);
     });
     trained = { kind: 'gbdt', model };
@@ -77,34 +81,29 @@ export function runBuiltinPipeline(dataset: Dataset, spec: PipelineSpec, trainer
       const row = new Float32Array(inputs.length);
       return Float64Array.from({ length: columns[0].values.length }, (_, i) => {
         for (let f = 0; f < inputs.length; f++) row[f] = inputs[f][i];
-        return predictProbability(model, row);
+        return predictGbdt(model, row);
       });
     };
   } else {
-    report('train', TRAIN_START, 'fitting the logistic regression');
-    const model = trainLogistic(linearInputs(encodings, rawOf(train)), train.labels, trainer.params);
-    trained = { kind: 'logistic', model };
-    predict = (columns) => Float64Array.from(linearInputs(encodings, columns.map((c) => c.values)), (row) => predictLogistic(model, row));
+    report('train', TRAIN_START, `fitting the ${trainer.kind} regression`);
+    const rows = linearInputs(encodings, rawOf(train));
+    trained = trainer.kind === 'logistic' ? { kind: 'logistic', model: trainLogistic(rows, train.labels, trainer.params) } : { kind: 'linear', model: trainLinear(rows, train.labels, trainer.params) };
+    const { model } = trained;
+    const score = trainer.kind === 'logistic' ? predictLogistic : predictLinear;
+    predict = (columns) => Float64Array.from(linearInputs(encodings, columns.map((c) => c.values)), (row) => score(model, row));
   }
+  const output = outputNameOf(trained);
 
   report('evaluate', TRAIN_END, `evaluating on ${test.labels.length} test rows`);
-  const probabilities = predict(test.features);
-  const sliceColumns = spec.evaluation.sliceFeatures.map((name) => test.features.find((c) => c.name === name)!);
-  const evaluation = evaluateClassifier(probabilities, test.labels, sliceColumns, spec.evaluation.calibrationBins || 10);
-
-  report('profile', 0.9, 'profiling the training data');
-  const profile: ReferenceProfile = {
-    rowCount: train.labels.length,
-    features: profileFeatures(train.features),
-    label: profileFeatures([{ name: spec.label.column, kind: 'numeric', values: Array.from(train.labels) }])[0],
-    prediction: profileFeatures([{ name: 'probability', kind: 'numeric', values: Array.from(probabilities) }])[0],
-  };
+  const { evaluation, profile } = assess(spec, train, test, predict(test.features), output);
+  report('profile', 0.9, 'profiled the training data');
 
   report('package', 0.95, 'exporting the ONNX model');
   const modelBytes = encodeModel(pipelineModel(encodings, trained, metadata));
   return {
     modelBytes,
     inputs: encodings.map((e: FeatureEncoding) => ({ name: e.name, kind: e.kind })),
+    output,
     evaluation,
     profile,
     rows: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, unlabelled: dataset.unlabelled },
@@ -112,15 +111,35 @@ export function runBuiltinPipeline(dataset: Dataset, spec: PipelineSpec, trainer
   };
 }
 
+/** Test-set evaluation of a model's predictions, and the reference profile of the rows it was trained on. */
+export function assessPredictions(dataset: Dataset, parts: SplitIndices, spec: PipelineSpec, testPredictions: Float64Array, output: string): Pick<PipelineResult, 'evaluation' | 'profile'> {
+  return assess(spec, pick(dataset, parts.train), pick(dataset, parts.test), testPredictions, output);
+}
+
+function assess(spec: PipelineSpec, train: Part, test: Part, predictions: Float64Array, output: string): Pick<PipelineResult, 'evaluation' | 'profile'> {
+  const sliceColumns = spec.evaluation.sliceFeatures.map((name) => test.features.find((c) => c.name === name)!);
+  const evaluation =
+    taskOf(spec) === 'regression'
+      ? evaluateRegressor(predictions, test.labels, sliceColumns)
+      : evaluateClassifier(predictions, test.labels, sliceColumns, spec.evaluation.calibrationBins || 10);
+  const profile: ReferenceProfile = {
+    rowCount: train.labels.length,
+    features: profileFeatures(train.features),
+    label: profileFeatures([{ name: spec.label.column, kind: 'numeric', values: Array.from(train.labels) }])[0],
+    prediction: profileFeatures([{ name: output, kind: 'numeric', values: Array.from(predictions) }])[0],
+  };
+  return { evaluation, profile };
+}
+
 interface Part {
   features: FeatureColumn[];
-  labels: Uint8Array;
+  labels: Float64Array;
 }
 
 function pick(dataset: Dataset, rows: Uint32Array): Part {
   return {
     features: dataset.features.map((c) => ({ ...c, values: Array.from(rows, (i) => c.values[i]) })),
-    labels: Uint8Array.from(rows, (i) => dataset.labels[i]),
+    labels: Float64Array.from(rows, (i) => dataset.labels[i]),
   };
 }
 
@@ -132,10 +151,14 @@ export function checkedSplit(dataset: Dataset, spec: PipelineSpec): SplitIndices
   const { train, test } = parts;
   if (train.length === 0) throw new InvalidInputError('the training part of the split has no rows');
   if (test.length === 0) throw new InvalidInputError('the test part of the split has no rows');
-  let positives = 0;
-  for (const i of train) positives += dataset.labels[i];
-  if (positives === 0 || positives === train.length) {
-    throw new InvalidInputError(`the label has one class in the training rows (all ${positives === 0 ? 0 : 1}, ${train.length} rows); a classifier needs both`);
+  if (taskOf(spec) === 'binary') {
+    let positives = 0;
+    for (const i of train) positives += dataset.labels[i];
+    if (positives === 0 || positives === train.length) {
+      throw new InvalidInputError(`the label has one class in the training rows (all ${positives === 0 ? 0 : 1}, ${train.length} rows); a classifier needs both`);
+    }
+  } else if (train.every((i) => dataset.labels[i] === dataset.labels[train[0]])) {
+    throw new InvalidInputError(`the label is ${dataset.labels[train[0]]} in every training row (${train.length} rows); there is nothing to regress`);
   }
   for (const column of dataset.features) {
     if (train.every((i) => column.values[i] === null)) throw new InvalidInputError(`feature "${column.name}" is null in every training row`);

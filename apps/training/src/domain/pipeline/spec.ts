@@ -1,4 +1,5 @@
 import { DEFAULT_GBDT, type GbdtParams } from '../gbdt';
+import { DEFAULT_LINEAR, type LinearParams } from '../linear-regression';
 import { DEFAULT_LOGISTIC, type LogisticParams } from '../logistic-regression';
 import { parseLabelRule } from './label';
 
@@ -21,6 +22,8 @@ export interface ExternalTrainerSpec {
   command: string[];
   env: Record<string, string>;
   timeoutMs: number;
+  /** Where the command runs (a checkout of the trainer's code); empty = the run's own work directory. */
+  workingDir: string;
 }
 
 export interface TimeRange {
@@ -47,9 +50,14 @@ export interface Violation {
   description: string;
 }
 
-export type TrainerParams = { kind: 'gbdt'; params: GbdtParams } | { kind: 'logistic'; params: LogisticParams } | ExternalTrainerSpec;
+export type TrainerParams = { kind: 'gbdt'; params: GbdtParams } | { kind: 'logistic'; params: LogisticParams } | { kind: 'linear'; params: LinearParams } | ExternalTrainerSpec;
 
-const CLASSIFICATION_METRICS = ['roc_auc', 'log_loss', 'accuracy', 'precision', 'recall', 'f1'];
+/** The tasks trained, each with its metrics (the first is the default primary metric). */
+export const TASK_METRICS = {
+  binary: ['roc_auc', 'log_loss', 'accuracy', 'precision', 'recall', 'f1'],
+  regression: ['rmse', 'mae', 'r2'],
+} as const;
+export type Task = keyof typeof TASK_METRICS;
 export const DEFAULT_EXTERNAL_TIMEOUT_MS = 30 * 60_000;
 
 /** name in the spec → [key in the trainer's params, lowest, highest, whole number] */
@@ -67,6 +75,14 @@ const LOGISTIC_RANGES: Record<string, [keyof LogisticParams, number, number, boo
   max_iterations: ['maxIterations', 1, 1_000, true],
   tolerance: ['tolerance', 1e-15, 1, false],
 };
+const LINEAR_RANGES: Record<string, [keyof LinearParams, number, number, boolean]> = {
+  l2: ['l2', 0, 1e6, false],
+};
+const BUILTIN = {
+  gbdt: { ranges: GBDT_RANGES, defaults: DEFAULT_GBDT, tasks: ['binary', 'regression'] },
+  logistic: { ranges: LOGISTIC_RANGES, defaults: DEFAULT_LOGISTIC, tasks: ['binary'] },
+  linear: { ranges: LINEAR_RANGES, defaults: DEFAULT_LINEAR, tasks: ['regression'] },
+} as const;
 
 /** Every problem of a spec that can be seen before any data is read, each naming its field. */
 export function checkSpec(spec: PipelineSpec): { violations: Violation[]; trainer?: TrainerParams } {
@@ -83,14 +99,16 @@ export function checkSpec(spec: PipelineSpec): { violations: Violation[]; traine
     if (typeof rule === 'string') add('spec.label.expression', rule);
     else if (rule.column !== spec.label.column) add('spec.label.expression', `the expression reads "${rule.column}", the label column is "${spec.label.column}"`);
   }
-  if (spec.label.task === 'regression' || spec.label.task === 'multiclass') add('spec.label.task', 'only BINARY_CLASSIFICATION is trained so far');
+  if (spec.label.task === 'multiclass') add('spec.label.task', 'BINARY_CLASSIFICATION or REGRESSION; multiclass is not trained yet');
+  if (spec.label.task === 'regression' && spec.label.expression) add('spec.label.expression', 'a regression learns the column\'s number itself; leave the expression empty');
   if (spec.features.length === 0) add('spec.features', 'name at least one feature column');
   spec.features.forEach((f, i) => {
     if (f === spec.label.column) add(`spec.features[${i}]`, `"${f}" is the label; a model must not see it`);
     if (spec.features.indexOf(f) !== i) add(`spec.features[${i}]`, `"${f}" is named twice`);
   });
   checkSplit(spec.split, add);
-  if (spec.evaluation.primaryMetric && !CLASSIFICATION_METRICS.includes(spec.evaluation.primaryMetric)) add('spec.evaluation.primary_metric', `one of ${CLASSIFICATION_METRICS.join(', ')}`);
+  const metrics: readonly string[] = TASK_METRICS[taskOf(spec)];
+  if (spec.evaluation.primaryMetric && !metrics.includes(spec.evaluation.primaryMetric)) add('spec.evaluation.primary_metric', `one of ${metrics.join(', ')} for this task`);
   if (spec.evaluation.calibrationBins < 0 || spec.evaluation.calibrationBins > 100) add('spec.evaluation.calibration_bins', 'between 1 and 100 (0 = 10)');
   spec.evaluation.sliceFeatures.forEach((f, i) => {
     if (!spec.features.includes(f)) add(`spec.evaluation.slice_features[${i}]`, `"${f}" is not one of the features`);
@@ -99,6 +117,12 @@ export function checkSpec(spec: PipelineSpec): { violations: Violation[]; traine
   const trainer = trainerParams(spec, add);
   return violations.length > 0 ? { violations } : { violations, trainer };
 }
+
+/** Unspecified means binary classification, the common case and the proto's historical default. */
+export const taskOf = (spec: PipelineSpec): Task => (spec.label.task === 'regression' ? 'regression' : 'binary');
+
+/** The metric a run is judged by: the spec's, or the task's usual one. */
+export const primaryMetricOf = (spec: PipelineSpec): string => spec.evaluation.primaryMetric || TASK_METRICS[taskOf(spec)][0];
 
 function checkSplit(split: PipelineSpec['split'], add: (field: string, description: string) => void): void {
   if (split.kind === 'unspecified') return add('spec.split', 'a time split or a random split');
@@ -124,12 +148,13 @@ function trainerParams(spec: PipelineSpec, add: (field: string, description: str
     if (trainer.timeoutMs < 0) add('spec.trainer.external.timeout', 'a positive duration');
     return trainer;
   }
-  if (trainer.kind === 'unspecified') return void add('spec.trainer', 'a built-in trainer (GBDT, LOGISTIC_REGRESSION) or an external command');
-  if (trainer.kind === 'linear') return void add('spec.trainer.builtin', 'LINEAR_REGRESSION is for regression, which is not trained yet');
-  const [ranges, defaults] = trainer.kind === 'gbdt' ? [GBDT_RANGES, DEFAULT_GBDT] : [LOGISTIC_RANGES, DEFAULT_LOGISTIC];
-  const params: Record<string, number> = { ...defaults };
+  if (trainer.kind === 'unspecified') return void add('spec.trainer', 'a built-in trainer (GBDT, LOGISTIC_REGRESSION, LINEAR_REGRESSION) or an external command');
+  const task = taskOf(spec);
+  const { ranges, defaults, tasks } = BUILTIN[trainer.kind];
+  if (!(tasks as readonly Task[]).includes(task)) return void add('spec.trainer.builtin', `${trainer.kind} trains ${tasks.join(' and ')}, not ${task}`);
+  const params: Record<string, number | string> = { ...defaults };
   for (const [name, value] of Object.entries(spec.hyperparameters)) {
-    const range = ranges[name];
+    const range = (ranges as Record<string, [string, number, number, boolean]>)[name];
     const field = `spec.hyperparameters.${name}`;
     if (!range) {
       add(field, `not a ${trainer.kind} hyperparameter; known: ${Object.keys(ranges).join(', ')}`);
@@ -142,5 +167,6 @@ function trainerParams(spec: PipelineSpec, add: (field: string, description: str
     }
     params[key] = value;
   }
-  return trainer.kind === 'gbdt' ? { kind: 'gbdt', params: params as unknown as GbdtParams } : { kind: 'logistic', params: params as unknown as LogisticParams };
+  if (trainer.kind === 'gbdt') return { kind: 'gbdt', params: { ...(params as unknown as GbdtParams), objective: task === 'regression' ? 'squared' : 'logistic' } };
+  return trainer.kind === 'logistic' ? { kind: 'logistic', params: params as unknown as LogisticParams } : { kind: 'linear', params: params as unknown as LinearParams };
 }

@@ -1,6 +1,6 @@
 import { type FeatureColumn, type RawValue } from '../preprocessing';
 import { labelOf, parseLabelRule } from './label';
-import { type PipelineSpec } from './spec';
+import { type PipelineSpec, taskOf } from './spec';
 
 /** Logical column kinds the pipeline distinguishes; timestamps are epoch milliseconds. */
 export type ColumnKind = 'numeric' | 'categorical' | 'bool' | 'timestamp';
@@ -20,7 +20,8 @@ export class InvalidInputError extends Error {
 /** The model's inputs and label, column by column, with each row's time for a time split. */
 export interface Dataset {
   features: FeatureColumn[];
-  labels: Uint8Array;
+  /** 0/1 for a classifier, the number for a regressor. */
+  labels: Float64Array;
   /** Epoch ms of each row in the split's time column (time splits only). */
   times?: Float64Array;
   /** Rows left out because their label was null. */
@@ -39,7 +40,7 @@ export function prepareDataset(table: Table, spec: PipelineSpec): Dataset {
   const labelAt = find(spec.label.column, 'label column');
   const rule = spec.label.expression ? parseLabelRule(spec.label.expression) : undefined;
   if (typeof rule === 'string') throw new InvalidInputError(rule);
-  const label = labelOf(rule);
+  const label = labelOf(rule, taskOf(spec));
   const featureAt = spec.features.map((f) => find(f, 'feature'));
   const timeAt = spec.split.kind === 'time' ? find(spec.split.column, 'split time column') : undefined;
   if (timeAt !== undefined && table.columns[timeAt].kind !== 'timestamp') throw new InvalidInputError(`split time column "${spec.split.kind === 'time' ? spec.split.column : ''}" is not a timestamp`);
@@ -73,5 +74,5 @@ export function prepareDataset(table: Table, spec: PipelineSpec): Dataset {
     return { name, kind: kind === 'categorical' ? 'categorical' : 'numeric', values };
   });
   const times = timeAt === undefined ? undefined : Float64Array.from(kept, (row) => (typeof row[timeAt] === 'number' ? (row[timeAt]) : Number.NaN));
-  return { features, labels: Uint8Array.from(labels), times, unlabelled };
+  return { features, labels: Float64Array.from(labels), times, unlabelled };
 }
