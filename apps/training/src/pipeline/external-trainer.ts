@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { type ExternalTrainerSpec, type PipelineSpec, taskOf } from '../domain/pipeline/spec';
+import { type ExternalTrainerSpec, outputOf, type PipelineSpec, taskOf } from '../domain/pipeline/spec';
 import { type SplitIndices } from '../domain/pipeline/split';
 import { type Dataset } from '../domain/pipeline/table';
 
@@ -53,7 +53,7 @@ export async function runExternalTrainer(
     label: 'label',
     task: taskOf(spec) === 'regression' ? 'regression' : 'binary_classification',
     // What the platform reads from model.onnx: one input per feature, named as the feature, and this output.
-    output: taskOf(spec) === 'regression' ? 'prediction' : 'probability',
+    output: outputOf(spec),
     hyperparameters: spec.hyperparameters,
     seed: spec.seed,
     files,

@@ -13,7 +13,7 @@ import { type Logger } from '@mlops/telemetry';
 import { ArtifactStore } from '../artifacts/artifact-store';
 import { type TrainingConfig } from '../config';
 import { assessPredictions, checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
-import { checkSpec, type ExternalTrainerSpec, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
+import { checkSpec, type ExternalTrainerSpec, outputOf, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
 import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
 import { TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
@@ -40,7 +40,7 @@ interface Outcome {
   params: Record<string, string>;
   evaluation: PipelineResult['evaluation'];
   rows: PipelineResult['rows'];
-  profile: Uint8Array;
+  profile: PipelineResult['profile'];
   log?: Buffer;
 }
 
@@ -133,7 +133,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private async execute(row: PipelineRow, controller: AbortController): Promise<void> {
     const runId = row.run_id;
     const { signal } = controller;
-    const spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
+    let spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
     let activity: Activity = { stage: 'FETCH', progress: 0, message: 'reading the training data' };
     const pending: StepMetric[] = [];
     const heartbeat = every(Math.min(1_000, this.config.TRAINING_LEASE_MS / 3), () => this.beat(runId, activity, pending, controller), (error) => this.logger.warn({ err: error, runId }, 'training heartbeat failed'));
@@ -142,7 +142,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     try {
       const { trainer } = checkSpec(spec);
       if (!trainer) throw new InvalidInputError('the spec is invalid');
-      if (row.refresh_data) await this.refreshData(row, spec);
+      if (row.refresh_data) spec = await this.refreshedSpec(row);
       const fetched = await this.data.fetch(spec.data, signal, (rows) => (activity = { stage: 'FETCH', progress: 0.05, message: `${rows} rows read` }));
       log.info({ rows: fetched.table.rows.length, trainer: trainer.kind }, 'training data read');
       const report = (next: Activity, metrics: StepMetric[] = []) => {
@@ -177,16 +177,14 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     }
   }
 
-  /** Points a retrain's spec at the newest snapshot of its data, and records the spec as run. */
-  private async refreshData(row: PipelineRow, spec: PipelineSpec): Promise<void> {
+  /** A retrain's spec pointed at the newest snapshot of its data, recorded as the spec the run ran. */
+  private async refreshedSpec(row: PipelineRow): Promise<PipelineSpec> {
     const stored = pb.TrainingSpec.fromJSON(row.spec);
     const source = stored.data?.source;
-    if (source?.$case === 'snapshotId' && spec.data.kind === 'snapshot') {
-      source.value = spec.data.snapshotId = await this.data.newestSnapshotLike(source.value);
-    } else if (source?.$case === 'featureService' && spec.data.kind === 'featureService') {
-      source.value.entitySnapshotId = spec.data.entitySnapshotId = await this.data.newestSnapshotLike(source.value.entitySnapshotId);
-    }
+    if (source?.$case === 'snapshotId') source.value = await this.data.newestSnapshotLike(source.value);
+    else if (source?.$case === 'featureService') source.value.entitySnapshotId = await this.data.newestSnapshotLike(source.value.entitySnapshotId);
     await this.runs.resolveSpec(row.run_id, pb.TrainingSpec.toJSON(stored));
+    return specFromProto(stored);
   }
 
   /**
@@ -200,7 +198,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     report({ stage: 'TRAIN', progress: 0.1, message: `running ${trainer.command[0]}` });
     const external = await runExternalTrainer(trainer, spec, dataset, parts, workDir, signal);
     report({ stage: 'EVALUATE', progress: 0.8, message: `evaluating the trainer's model on ${parts.test.length} test rows` });
-    const output = taskOf(spec) === 'regression' ? 'prediction' : 'probability';
+    const output = outputOf(spec);
     let predictions: Float64Array;
     try {
       predictions = await scoreWithOnnx(external.modelBytes, dataset.features, parts.test, output);
@@ -213,8 +211,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     return {
       metrics: { ...trainerMetrics, ...evaluation.metrics }, model: external.modelBytes, inputs: dataset.features.map((f) => ({ name: f.name, kind: f.kind })), output,
       params: Object.fromEntries(Object.entries(spec.hyperparameters).map(([k, v]) => [k, String(v)])), evaluation, log: external.log,
-      rows: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, unlabelled: dataset.unlabelled },
-      profile: commonV1.ReferenceProfile.encode(referenceProfileOf(profile, fetched.snapshotId)).finish(),
+      rows: { train: parts.train.length, validation: parts.validation.length, test: parts.test.length, unlabelled: dataset.unlabelled }, profile,
     };
   }
 
@@ -223,10 +220,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const result = await trainInWorker({ table: fetched.table, spec, trainer, metadata: { trainer: trainer.kind } }, signal, (p) =>
       report({ stage: p.stage.toUpperCase() as Stage, progress: p.progress, message: p.message }, p.metrics),
     );
-    return {
-      metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, output: result.output, params: result.params, evaluation: result.evaluation, rows: result.rows,
-      profile: commonV1.ReferenceProfile.encode(referenceProfileOf(result.profile, fetched.snapshotId)).finish(),
-    };
+    return { metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, output: result.output, params: result.params, evaluation: result.evaluation, rows: result.rows, profile: result.profile };
   }
 
   /** Renews the lease, records progress and step metrics, and notices a cancel request or a lost lease. */
@@ -249,7 +243,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
     const runId = row.run_id;
     const model = await this.store(runId, 'model/model.onnx', 'application/onnx', outcome.model);
-    const profile = await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, outcome.profile);
+    const profile = await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, commonV1.ReferenceProfile.encode(referenceProfileOf(outcome.profile, fetched.snapshotId)).finish());
     const evaluation = await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)));
     const log = outcome.log && (await this.store(runId, 'logs/trainer.log', 'text/plain', outcome.log));
     const signature: commonV1.ModelSignature = {

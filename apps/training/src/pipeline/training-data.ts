@@ -35,6 +35,12 @@ const cellOf = (value: commonV1.FeatureValue | undefined): Cell => {
   return kind.$case === 'timestampValue' ? kind.value.getTime() : kind.value;
 };
 
+/** The spec named something upstream refuses (not the run to retry), or upstream failed (retried). */
+function upstreamError(error: ServiceError, what: string, doing = what): InvalidInputError | InfrastructureError {
+  const details = error.details || error.message;
+  return [status.NOT_FOUND, status.INVALID_ARGUMENT, status.FAILED_PRECONDITION].includes(error.code) ? new InvalidInputError(`${what}: ${details}`) : new InfrastructureError(`${doing}: ${details}`);
+}
+
 /** Reads a run's training data: a dataset snapshot from ingestion, or a point-in-time retrieval from the feature service. */
 @Injectable()
 export class TrainingDataClient implements OnServiceStop {
@@ -74,12 +80,7 @@ export class TrainingDataClient implements OnServiceStop {
    */
   async newestSnapshotLike(snapshotId: string): Promise<string> {
     const unary = <Res>(send: (callback: (error: ServiceError | null, response: Res) => void) => unknown, what: string) =>
-      new Promise<Res>((resolve, reject) =>
-        send((error, response) => {
-          if (!error) return resolve(response);
-          reject([status.NOT_FOUND, status.INVALID_ARGUMENT].includes(error.code) ? new InvalidInputError(`${what}: ${error.details}`) : new InfrastructureError(`${what}: ${error.details || error.message}`));
-        }),
-      );
+      new Promise<Res>((resolve, reject) => send((error, response) => (error ? reject(upstreamError(error, what)) : resolve(response))));
     const { snapshot } = await unary<ingestionV1.GetSnapshotResponse>((cb) => this.ingestion.getSnapshot({ snapshotId }, cb), `snapshot "${snapshotId}"`);
     const dataset = snapshot?.dataset ?? '';
     const newest = await unary<ingestionV1.ListSnapshotsResponse>((cb) => this.ingestion.listSnapshots({ dataset, page: { pageSize: 1, pageToken: '' } }, cb), `snapshots of "${dataset}"`);
@@ -105,9 +106,7 @@ export class TrainingDataClient implements OnServiceStop {
       return { table, header };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      const e = error as ServiceError;
-      if ([status.NOT_FOUND, status.INVALID_ARGUMENT, status.FAILED_PRECONDITION].includes(e.code)) throw new InvalidInputError(`${what}: ${e.details || e.message}`);
-      throw new InfrastructureError(`reading ${what}: ${e.details || e.message}`);
+      throw upstreamError(error as ServiceError, what, `reading ${what}`);
     } finally {
       signal.removeEventListener('abort', cancel);
     }

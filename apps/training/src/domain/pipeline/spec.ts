@@ -121,6 +121,9 @@ export function checkSpec(spec: PipelineSpec): { violations: Violation[]; traine
 /** Unspecified means binary classification, the common case and the proto's historical default. */
 export const taskOf = (spec: PipelineSpec): Task => (spec.label.task === 'regression' ? 'regression' : 'binary');
 
+/** The model's one output: what serving returns and the external-trainer contract asks for. */
+export const outputOf = (spec: PipelineSpec): 'probability' | 'prediction' => (taskOf(spec) === 'regression' ? 'prediction' : 'probability');
+
 /** The metric a run is judged by: the spec's, or the task's usual one. */
 export const primaryMetricOf = (spec: PipelineSpec): string => spec.evaluation.primaryMetric || TASK_METRICS[taskOf(spec)][0];
 
