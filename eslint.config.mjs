@@ -37,7 +37,7 @@ export default tseslint.config(
   },
   {
     // Framework-free libraries: usable and testable without NestJS.
-    files: ['libs/{config,events,grpc,persistence,telemetry}/**/*.ts'],
+    files: ['libs/{artifacts,auth,config,events,grpc,persistence,telemetry}/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@nestjs/*'], message: 'this lib is framework-free; Nest glue lives in @mlops/platform' }, { group: ['**/apps/**'], message: 'libs must not import apps' }] }],
     },

@@ -15,8 +15,8 @@ module.exports = {
   transform: {
     '^.+\\.(ts|js)$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2023' } }],
   },
-  // hyparquet ships only ES modules; Jest's CommonJS runtime needs it transformed like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!hyparquet/)'],
+  // hyparquet and jose ship only ES modules; Jest's CommonJS runtime needs them transformed like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
 };

@@ -23,6 +23,19 @@ ensure_dependencies() {
   node --version | grep -q '^v24\.' || { echo "expected Node 24 from node_modules/.bin, got $(node --version)" >&2; exit 1; }
 }
 
+# Installs moto's S3 server (pinned, from PyPI) into .venv-s3/ for the S3 integration tests, when the
+# venv is missing or the requirements changed since the last install.
+ensure_s3_test_server() {
+  local venv=".venv-s3" requirements="scripts/s3-test-server.requirements.txt" want
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/moto_server" || "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]]; then
+    step "Installing the S3 test server (moto, into $venv)"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+    echo "$want" > "$venv/.requirements.sha256"
+  fi
+}
+
 start_infrastructure() {
   step "Starting local Kafka and PostgreSQL (deploy/local)"
   bash deploy/local/infra.sh up

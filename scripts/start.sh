@@ -10,6 +10,17 @@ nx run-many -t build
 
 start_infrastructure
 
+# Services verify caller tokens with this secret; `npm run token` signs with it. Made once per machine.
+if [[ -z "${AUTH_TOKEN_SECRET:-}" && -z "${AUTH_TOKEN_PUBLIC_KEY:-}" ]]; then
+  secret_file=var/local/auth-token-secret
+  if [[ ! -s "$secret_file" ]]; then
+    mkdir -p "$(dirname "$secret_file")"
+    (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('hex'))" > "$secret_file")
+  fi
+  AUTH_TOKEN_SECRET="$(cat "$secret_file")"
+  export AUTH_TOKEN_SECRET
+fi
+
 step "Starting the services"
 mkdir -p tmp/logs tmp/pids
 for service in $SERVICES; do
@@ -38,4 +49,6 @@ The platform is running. Stop it with: npm stop
   Kafka        $KAFKA_BROKERS
   PostgreSQL   $DATABASE_URL
 Try: grpcurl -plaintext 127.0.0.1:50054 list   (server reflection is on)
+     grpcurl -plaintext -H "authorization: Bearer \$(npm run -s token -- you viewer)" \\
+       127.0.0.1:50054 mlops.registry.v1.RegistryService/ListRegisteredModels
 TXT

@@ -16,8 +16,9 @@ step "Building every service"
 nx run-many -t build
 
 start_infrastructure
+ensure_s3_test_server
 
-step "Integration tests (real Kafka and PostgreSQL)"
+step "Integration tests (real Kafka and PostgreSQL; an S3 server the tests start)"
 jest -c jest.integration.config.js --runInBand
 
 step "End-to-end smoke test (six service processes)"

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { issueToken } from '@mlops/auth';
 import { decodeStatusDetails } from '@mlops/grpc';
 import { commonV1, monitoringV1, registryV1 } from '@mlops/proto';
 import { eventually, healthStatus, infrastructure, listServicesByReflection, OtlpReceiver, ServiceProcess } from '@mlops/testing';
@@ -17,6 +19,7 @@ const API = {
   monitoring: ['mlops.monitoring.v1.MonitoringService'],
 };
 const SPAN_KIND = { SERVER: 2, PRODUCER: 4, CONSUMER: 5 };
+const AUTH_TOKEN_SECRET = randomBytes(32).toString('hex');
 
 type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
 const call = <T>(invoke: (cb: Callback<T>) => unknown) =>
@@ -30,15 +33,17 @@ describe('platform smoke test: six services as separate processes on the real Ka
   const modelName = `smoke-${Date.now().toString(36)}`;
   let registry: registryV1.RegistryServiceClient;
   let monitoring: monitoringV1.MonitoringServiceClient;
+  const contributor = new grpc.Metadata();
 
   beforeAll(async () => {
+    contributor.set('authorization', `Bearer ${await issueToken({ secret: AUTH_TOKEN_SECRET, subject: 'smoke', roles: ['contributor'] })}`);
     const endpoint = await receiver.start();
     for (const [name, grpcPort] of Object.entries(SERVICES)) {
       const service = new ServiceProcess({
         name,
         grpcPort,
         workspaceRoot: WORKSPACE,
-        env: { ...receiver.env(endpoint), KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(grpcPort - 12_000), LOG_LEVEL: 'info' },
+        env: { ...receiver.env(endpoint), KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(grpcPort - 12_000), LOG_LEVEL: 'info', AUTH_TOKEN_SECRET },
       });
       processes.set(name, service.start());
     }
@@ -64,7 +69,7 @@ describe('platform smoke test: six services as separate processes on the real Ka
 
   it('carries one gRPC call through the outbox and Kafka into another service, in one trace', async () => {
     const response = await call<registryV1.CreateRegisteredModelResponse>((cb) =>
-      registry.createRegisteredModel({ name: modelName, description: 'smoke test', owner: 'e2e', tags: { suite: 'smoke' }, task: commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION }, cb),
+      registry.createRegisteredModel({ name: modelName, description: 'smoke test', owner: 'e2e', tags: { suite: 'smoke' }, task: commonV1.TaskType.TASK_TYPE_BINARY_CLASSIFICATION }, contributor, cb),
     );
     expect(response.registeredModel?.name).toBe(modelName);
 
@@ -95,18 +100,17 @@ describe('platform smoke test: six services as separate processes on the real Ka
   });
 
   it('answers bad input with precise statuses', async () => {
-    const invalid = await rejection(call((cb) => registry.createRegisteredModel({ name: 'bad name!', description: '', owner: '', tags: {}, task: 0 }, cb)));
+    const invalid = await rejection(call((cb) => registry.createRegisteredModel({ name: 'bad name!', description: '', owner: '', tags: {}, task: 0 }, contributor, cb)));
     expect(decodeStatusDetails(invalid)).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, fieldViolations: [{ field: 'name' }] });
 
-    const duplicate = await rejection(call((cb) => registry.createRegisteredModel({ name: modelName, description: '', owner: '', tags: {}, task: 0 }, cb)));
+    const duplicate = await rejection(call((cb) => registry.createRegisteredModel({ name: modelName, description: '', owner: '', tags: {}, task: 0 }, contributor, cb)));
     expect(duplicate.code).toBe(grpc.status.ALREADY_EXISTS);
 
-    const missing = await rejection(call((cb) => registry.getRegisteredModel({ name: 'no-such-model' }, cb)));
+    const missing = await rejection(call((cb) => registry.getRegisteredModel({ name: 'no-such-model' }, contributor, cb)));
     expect(missing.code).toBe(grpc.status.NOT_FOUND);
 
-    const unimplemented = await rejection(call((cb) => registry.listRegisteredModels({} as registryV1.ListRegisteredModelsRequest, cb)));
-    expect(unimplemented.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(unimplemented.details).toContain('ListRegisteredModels');
+    const anonymous = await rejection(call((cb) => registry.getRegisteredModel({ name: modelName }, cb)));
+    expect([anonymous.code, decodeStatusDetails(anonymous).reason]).toEqual([grpc.status.UNAUTHENTICATED, 'TOKEN_MISSING']);
   });
 
   it('exposes Prometheus metrics that count the calls made', async () => {

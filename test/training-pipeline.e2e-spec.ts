@@ -1,17 +1,18 @@
 /**
  * @jest-environment ../jest.onnx-environment.js
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Kafka, logLevel } from 'kafkajs';
 import * as ort from 'onnxruntime-node';
+import { LocalArtifactStore } from '@mlops/artifacts';
+import { issueToken } from '@mlops/auth';
 import { decodeStatusDetails } from '@mlops/grpc';
 import { deadLetterTopic, envelopeHeaders, Events, headerText, newEnvelope } from '@mlops/events';
-import { commonV1, eventsV1, ingestionV1 as ipb, trainingV1 as pb } from '@mlops/proto';
+import { commonV1, eventsV1, ingestionV1 as ipb, registryV1, trainingV1 as pb } from '@mlops/proto';
 import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
 import { call, createTopic, failure } from './support/grpc';
 import { type Flight, flightsContract, readFlights } from './support/flights';
@@ -19,7 +20,11 @@ import { type Flight, flightsContract, readFlights } from './support/flights';
 const WORKSPACE = join(__dirname, '..');
 const INGESTION_PORT = 21451;
 const TRAINING_PORT = 21453;
+const REGISTRY_PORT = 21454;
+const AUTH_TOKEN_SECRET = randomBytes(32).toString('hex');
 const ARTIFACTS = join(mkdtempSync(join(tmpdir(), 'mlops-pipeline-')), 'store');
+/** The training service's store, read as any reader would: by digest, verified. */
+const artifacts = new LocalArtifactStore(ARTIFACTS);
 const FLIGHTS = 30_000;
 const { RunStatus, PipelineStage, FailureKind } = pb;
 
@@ -30,11 +35,13 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
   const topic = `upstream.flights.train.${run}`;
   const env = (port: number) => ({
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(port - 12_000), LOG_LEVEL: 'warn',
-    SOURCE_RECONCILE_INTERVAL_MS: '300', INGESTION_ADDRESS: `127.0.0.1:${INGESTION_PORT}`, ARTIFACT_DIR: ARTIFACTS, TRAINING_POLL_INTERVAL_MS: '200',
+    SOURCE_RECONCILE_INTERVAL_MS: '300', INGESTION_ADDRESS: `127.0.0.1:${INGESTION_PORT}`, ARTIFACT_STORE: ARTIFACTS, TRAINING_POLL_INTERVAL_MS: '200',
     TRAINING_CONCURRENCY: '2', TRAINING_WORK_DIR: join(ARTIFACTS, '..', 'work'),
   });
   const ingestion = new ServiceProcess({ name: 'ingestion', grpcPort: INGESTION_PORT, workspaceRoot: WORKSPACE, env: env(INGESTION_PORT) });
   const training = new ServiceProcess({ name: 'training', grpcPort: TRAINING_PORT, workspaceRoot: WORKSPACE, env: env(TRAINING_PORT) });
+  // The registry takes the runs' models from the same artifact store, as in a deployment.
+  const registry = new ServiceProcess({ name: 'registry', grpcPort: REGISTRY_PORT, workspaceRoot: WORKSPACE, env: { ...env(REGISTRY_PORT), AUTH_TOKEN_SECRET } });
   let ingest: ipb.IngestionServiceClient;
   let client: pb.TrainingServiceClient;
   let flights: Flight[];
@@ -70,7 +77,8 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
     await createTopic(kafka, topic);
     ingestion.start();
     training.start();
-    await Promise.all([ingestion.waitUntilServing(), training.waitUntilServing()]);
+    registry.start();
+    await Promise.all([ingestion.waitUntilServing(), training.waitUntilServing(), registry.waitUntilServing()]);
     ingest = new ipb.IngestionServiceClient(`127.0.0.1:${INGESTION_PORT}`, grpc.credentials.createInsecure());
     client = new pb.TrainingServiceClient(`127.0.0.1:${TRAINING_PORT}`, grpc.credentials.createInsecure());
     await call((cb) => ingest.applyContract({ document: flightsContract(dataset, { topic }), format: 0, dryRun: false }, cb));
@@ -90,7 +98,7 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
   afterAll(async () => {
     ingest?.close();
     client?.close();
-    await Promise.all([ingestion.stop(), training.stop()]);
+    await Promise.all([ingestion.stop(), training.stop(), registry.stop()]);
   });
 
   it('trains a GBDT from a snapshot in stages, records its evaluation, and its ONNX model predicts from raw values', async () => {
@@ -113,7 +121,7 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
     expect(done.artifacts.map((a) => a.path).sort()).toEqual(['evaluation.json', 'model/model.onnx', 'reference_profile.pb']);
 
     const model = done.artifacts.find((a) => a.path === 'model/model.onnx')!.artifact!;
-    const session = await ort.InferenceSession.create(readFileSync(fileURLToPath(model.uri)));
+    const session = await ort.InferenceSession.create(await artifacts.readAll(model.digest));
     expect(session.inputNames).toEqual(['origin', 'destination', 'distance']);
     const sample = flights.slice(-3);
     const output = await session.run({
@@ -177,6 +185,26 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
     } finally {
       await probe.stop();
     }
+
+    // Both runs' models reached the registry through Kafka, with their lineage; the retrain names its request.
+    const registryClient = new registryV1.RegistryServiceClient(`127.0.0.1:${REGISTRY_PORT}`, grpc.credentials.createInsecure());
+    const viewer = new grpc.Metadata();
+    viewer.set('authorization', `Bearer ${await issueToken({ secret: AUTH_TOKEN_SECRET, subject: 'e2e', roles: ['viewer'] })}`);
+    try {
+      const versions = await eventually(async () => {
+        const listed = (await call<registryV1.ListModelVersionsResponse>((cb) => registryClient.listModelVersions(registryV1.ListModelVersionsRequest.fromPartial({ modelName: model }), viewer, cb))).modelVersions;
+        if (listed.length < 2) throw new Error(`${listed.length} versions registered`);
+        return listed;
+      }, 60_000, 300);
+      expect(versions.map((v) => [v.version, v.requestId, v.tags.retrain_request_id])).toEqual([[2, queued.runId, retrainId], [1, base.runId, undefined]]);
+      const [retrainedVersion] = versions;
+      expect(retrainedVersion.artifact?.digest).toBe(retrained.outputs?.model?.digest);
+      expect(retrainedVersion.lineage).toMatchObject({ trainingRunId: queued.runId, experimentId, datasetSnapshotId: snapshotId, configDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+      expect(retrainedVersion.metrics.roc_auc).toBe(Object.fromEntries(retrained.metrics.map((m) => [m.key, m.value])).roc_auc);
+      expect(retrainedVersion.metrics.latency_p99_ms).toBeGreaterThan(0);
+    } finally {
+      registryClient.close();
+    }
   }, 180_000);
 
   it('gives the same metrics and model bytes when the same spec runs again', async () => {
@@ -213,13 +241,13 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
     // The platform evaluated the trainer's model itself: a constant scores exactly 0.5.
     expect([okMetrics.roc_auc, okRun.outputs?.evaluation?.testRows]).toEqual([0.5, flights.filter((f) => Date.parse(f.date) >= cutoff.getTime()).length]);
     expect(okRun.artifacts.map((a) => a.path).sort()).toEqual(['evaluation.json', 'logs/trainer.log', 'model/model.onnx', 'reference_profile.pb']);
-    expect(readFileSync(fileURLToPath(okRun.artifacts.find((a) => a.path === 'logs/trainer.log')!.artifact!.uri), 'utf8')).toMatch(new RegExp(`^read \\d+ training rows with features origin, destination, distance in ${__dirname}\n`));
+    expect((await artifacts.readAll(okRun.artifacts.find((a) => a.path === 'logs/trainer.log')!.artifact!.digest)).toString('utf8')).toMatch(new RegExp(`^read \\d+ training rows with features origin, destination, distance in ${__dirname}\n`));
 
     expect([crashRun.status, crashRun.failure?.kind, crashRun.failure?.message]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TRAINER_ERROR, expect.stringContaining('exited with code 3') as unknown]);
     expect(crashRun.failure?.message).toContain('out of memory in fold 3');
-    expect(readFileSync(fileURLToPath(crashRun.failure!.log!.uri), 'utf8')).toContain('out of memory in fold 3');
+    expect((await artifacts.readAll(crashRun.failure!.log!.digest)).toString('utf8')).toContain('out of memory in fold 3');
     expect([hangRun.status, hangRun.failure?.kind]).toEqual([RunStatus.RUN_STATUS_FAILED, FailureKind.FAILURE_KIND_TIMEOUT]);
-    expect(readFileSync(fileURLToPath(hangRun.failure!.log!.uri), 'utf8')).toContain('still training...');
+    expect((await artifacts.readAll(hangRun.failure!.log!.digest)).toString('utf8')).toContain('still training...');
     expect([notOnnxRun.failure?.kind, notOnnxRun.failure?.message]).toEqual([FailureKind.FAILURE_KIND_TRAINER_ERROR, expect.stringMatching(/^model\.onnx does not load in onnxruntime/) as unknown]);
   }, 120_000);
 
@@ -238,7 +266,7 @@ describe('training pipeline on real flights (real Kafka, PostgreSQL, ingestion a
       expect([done.status, done.outputs?.signature?.outputs[0]?.name, done.outputs?.evaluation?.primaryMetric]).toEqual([RunStatus.RUN_STATUS_SUCCEEDED, 'prediction', 'rmse']);
       const metrics = Object.fromEntries(done.metrics.map((m) => [m.key, m.value]));
       expect(Object.keys(metrics)).toEqual(expect.arrayContaining(['rmse', 'mae', 'r2']));
-      const session = await ort.InferenceSession.create(readFileSync(fileURLToPath(done.outputs!.model!.uri)));
+      const session = await ort.InferenceSession.create(await artifacts.readAll(done.outputs!.model!.digest));
       const output = await session.run({
         origin: new ort.Tensor('string', test.map((f) => f.origin), [test.length, 1]),
         destination: new ort.Tensor('string', test.map((f) => f.destination), [test.length, 1]),

@@ -20,7 +20,7 @@ describe('experiment tracking (real PostgreSQL and service process)', () => {
     name: 'training',
     grpcPort: PORT,
     workspaceRoot: WORKSPACE,
-    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 12_000), LOG_LEVEL: 'warn', ARTIFACT_DIR: ARTIFACTS },
+    env: { KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(PORT - 12_000), LOG_LEVEL: 'warn', ARTIFACT_STORE: ARTIFACTS },
   });
   let client: pb.TrainingServiceClient;
   let experimentId: string;

@@ -37,4 +37,14 @@ export class RpcError extends Error {
   static unavailable(message: string): RpcError {
     return new RpcError(status.UNAVAILABLE, message, [], 'UNAVAILABLE');
   }
+
+  /** The caller could not be identified (no, malformed or expired credentials). */
+  static unauthenticated(message: string, reason = 'UNAUTHENTICATED'): RpcError {
+    return new RpcError(status.UNAUTHENTICATED, message, [], reason);
+  }
+
+  /** The caller is known but may not do this. */
+  static permissionDenied(message: string, reason = 'PERMISSION_DENIED'): RpcError {
+    return new RpcError(status.PERMISSION_DENIED, message, [], reason);
+  }
 }

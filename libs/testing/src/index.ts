@@ -7,3 +7,4 @@ export { KafkaProbe } from './kafka-probe';
 export { migratedTestSchema } from './database';
 export { testEvent } from './test-event';
 export { listServicesByReflection } from './reflection';
+export { S3TestServer } from './s3-server';

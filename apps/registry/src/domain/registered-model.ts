@@ -1,6 +1,8 @@
 /** A registered model: the named home of a model's versions, aliases and policies. */
 export interface RegisteredModel extends NewRegisteredModel {
+  latestVersion: number;
   createdAt: Date;
+  updatedAt: Date;
 }
 
 export interface Violation {

@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 import { uuidv7 } from 'uuidv7';
+import { ARTIFACT_STORE, type ArtifactStore } from '@mlops/artifacts';
+import { canonicalJson } from '@mlops/documents';
 import { Events, OutboxWriter } from '@mlops/events';
 import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { commonV1, eventsV1, trainingV1 as pb } from '@mlops/proto';
 import { LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { backoffDelay, every, type Periodic } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
-import { ArtifactStore } from '../artifacts/artifact-store';
 import { type TrainingConfig } from '../config';
 import { assessPredictions, checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
 import { checkSpec, type ExternalTrainerSpec, outputOf, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
@@ -64,7 +66,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     private readonly runs: PipelineRunsRepository,
     private readonly tracking: TrackingRepository,
     private readonly data: TrainingDataClient,
-    private readonly artifacts: ArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     private readonly outbox: OutboxWriter,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
     @Inject(SERVICE_CONFIG) private readonly config: TrainingConfig,
@@ -236,7 +238,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
   }
 
   private async store(runId: string, path: string, mediaType: string, bytes: Uint8Array) {
-    const stored = await this.artifacts.put(Readable.from([Buffer.from(bytes)]));
+    const stored = await this.artifacts.put(Readable.from([bytes]), { mediaType });
     return { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType, uri: stored.uri, runId };
   }
 
@@ -267,7 +269,13 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
       },
     };
     const dataVersion: pb.DataVersion = { snapshotId: fetched.snapshotId, featureService: fetched.featureService, entitySetDigest: fetched.featureService ? fetched.snapshotId : '', featureViews: fetched.featureViews };
-    const lineage: commonV1.Lineage = commonV1.Lineage.fromPartial({ trainingRunId: runId, experimentId: '', dataset: fetched.dataset, datasetSnapshotId: fetched.snapshotId, featureService: fetched.featureService, featureViews: fetched.featureViews });
+    // The stored spec is the run's whole configuration: its digest identifies it, and it goes along so the run can be repeated.
+    const config = row.spec as Record<string, unknown>;
+    const code = (config.codeVersion ?? {}) as { commit?: string; repository?: string };
+    const lineage: commonV1.Lineage = commonV1.Lineage.fromPartial({
+      trainingRunId: runId, experimentId: '', dataset: fetched.dataset, datasetSnapshotId: fetched.snapshotId, featureService: fetched.featureService, featureViews: fetched.featureViews,
+      codeCommit: code.commit ?? '', codeRepository: code.repository ?? '', configDigest: `sha256:${createHash('sha256').update(canonicalJson(config)).digest('hex')}`, config,
+    });
     await this.transaction(async (tx) => {
       if (!(await this.runs.lockHeld(tx, runId, this.owner))) throw new Released('the lease was lost before the run could be recorded');
       const run = await this.tracking.summary(tx, runId);

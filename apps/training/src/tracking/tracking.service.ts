@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
 import { uuidv7 } from 'uuidv7';
+import { ARTIFACT_STORE, ArtifactMismatchError, type ArtifactStore, ArtifactTooLargeError, InvalidDigestError, type PutResult } from '@mlops/artifacts';
 import { RpcError } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
-import { ArtifactStore } from '../artifacts/artifact-store';
 import { type TrainingConfig } from '../config';
 import { compareRuns, type ComparisonRow } from '../domain/run-comparison';
 import { parseFilter, parseOrdering, SearchSyntaxError } from '../domain/run-search';
@@ -33,7 +33,7 @@ export class TrackingService {
 
   constructor(
     private readonly repository: TrackingRepository,
-    private readonly artifacts: ArtifactStore,
+    @Inject(ARTIFACT_STORE) private readonly artifacts: ArtifactStore,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
     @Inject(SERVICE_CONFIG) config: TrainingConfig,
   ) {
@@ -123,19 +123,17 @@ export class TrackingService {
     }
     if (declared.sizeBytes > this.maxArtifactBytes) throw new RpcError(status.RESOURCE_EXHAUSTED, `the artifact is ${declared.sizeBytes} bytes; at most ${this.maxArtifactBytes}`, [{ field: 'header.size_bytes', description: `at most ${this.maxArtifactBytes}` }], 'ARTIFACT_TOO_LARGE');
     if ((await this.run(runId)).status !== 'RUNNING') throw new RpcError(status.FAILED_PRECONDITION, `run ${runId} is not running; only a running run takes artifacts`, [{ field: 'header.run_id', description: 'a RUNNING run' }], 'RUN_NOT_RUNNING');
-    const limit = this.maxArtifactBytes;
-    async function* bounded(): AsyncGenerator<Uint8Array> {
-      let total = 0;
-      for await (const chunk of chunks) {
-        total += chunk.length;
-        if (total > limit) throw new RpcError(status.RESOURCE_EXHAUSTED, `the artifact exceeds ${limit} bytes`, [{ field: 'chunk', description: `at most ${limit} bytes in all` }], 'ARTIFACT_TOO_LARGE');
-        yield chunk;
-      }
+    let stored: PutResult;
+    try {
+      stored = await this.artifacts.put(chunks, {
+        expectedSizeBytes: declared.sizeBytes > 0 ? declared.sizeBytes : undefined,
+        expectedDigest: declared.digest || undefined,
+        maxBytes: this.maxArtifactBytes,
+        mediaType: mediaType || undefined,
+      });
+    } catch (error) {
+      throw refusalOf(error);
     }
-    const stored = await this.artifacts.put(bounded(), (digest, sizeBytes) => {
-      if (declared.sizeBytes > 0 && sizeBytes !== declared.sizeBytes) throw RpcError.invalidArgument(`received ${sizeBytes} bytes, the header said ${declared.sizeBytes}`, [{ field: 'header.size_bytes', description: `the content is ${sizeBytes} bytes` }]);
-      if (declared.digest && digest !== declared.digest) throw RpcError.invalidArgument(`the content's digest is ${digest}, the header said ${declared.digest}`, [{ field: 'header.expected_digest', description: 'the content was corrupted on the way, or the digest is wrong' }]);
-    });
     const artifact: ArtifactRecord = { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType: mediaType || 'application/octet-stream', uri: stored.uri };
     await this.transaction(async (tx) => {
       await this.open(tx, runId);
@@ -177,6 +175,15 @@ export class TrackingService {
     if (!state) throw RpcError.notFound(`run ${runId} not found`);
     if (state !== 'RUNNING') throw new RpcError(status.FAILED_PRECONDITION, `run ${runId} is ${state}; only a running run takes logs`, [{ field: 'run_id', description: 'a RUNNING run' }], 'RUN_NOT_RUNNING');
   }
+}
+
+/** The gRPC status for an artifact the store refused (nothing was stored); other errors as they are. */
+function refusalOf(error: unknown): unknown {
+  if (error instanceof ArtifactTooLargeError) return new RpcError(status.RESOURCE_EXHAUSTED, error.message, [{ field: 'chunk', description: `at most ${error.maxBytes} bytes in all` }], 'ARTIFACT_TOO_LARGE');
+  if (error instanceof InvalidDigestError) return RpcError.invalidArgument(error.message, [{ field: 'header.expected_digest', description: 'sha256: and 64 lowercase hex digits, or empty' }]);
+  if (error instanceof ArtifactMismatchError && error.which === 'size') return RpcError.invalidArgument(error.message, [{ field: 'header.size_bytes', description: 'the content has another size' }]);
+  if (error instanceof ArtifactMismatchError) return RpcError.invalidArgument(error.message, [{ field: 'header.expected_digest', description: 'the content was corrupted on the way, or the digest is wrong' }]);
+  return error;
 }
 
 function checkKeys(field: string, keys: string[], max: number): void {
