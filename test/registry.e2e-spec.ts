@@ -260,10 +260,13 @@ rollout:
     const model = `flights-${run}-rollback`;
     await createModel(model);
     await rpc('setPromotionPolicy', { modelName: model, content: { $case: 'document', value: 'required_approvals: 0\nallow_automatic_promotion: true' } }, 'root');
-    for (const i of [1, 2, 3]) {
-      const { modelVersion } = await register(model, `${model}-${i}`, { roc_auc: 0.7 });
-      expect((await request(model, modelVersion!.version)).promotion!.state).toBe(PromotionState.PROMOTION_STATE_PROMOTED);
-    }
+    // Automatic promotion is the registry's own (versions from training): a person's request still needs a second person.
+    const promote = async (version: number) => {
+      const pending = (await request(model, version)).promotion!;
+      expect([pending.state, pending.requiredApprovals]).toEqual([PromotionState.PROMOTION_STATE_PENDING_APPROVAL, 1]);
+      expect((await rpc('approvePromotion', { promotionId: pending.promotionId, reason: 'ok' }, 'bob')).promotion!.state).toBe(PromotionState.PROMOTION_STATE_PROMOTED);
+    };
+    for (const i of [1, 2, 3]) await promote((await register(model, `${model}-${i}`, { roc_auc: 0.7 })).modelVersion!.version);
     expect(await champion(model)).toBe(3);
     const denied = await failure(rpc('rollback', { modelName: model, alias: '', toVersion: 0, reason: 'errors up' }, 'alice'));
     expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
@@ -287,7 +290,7 @@ rollout:
     expect(events[0].reason).toBe('error rate doubled');
 
     // Monitoring asks for a regressing canary to be rolled back; a repeat of the request changes nothing.
-    expect((await request(model, 3)).promotion!.state).toBe(PromotionState.PROMOTION_STATE_PROMOTED);
+    await promote(3);
     const canary = eventsV1.CanaryRollbackRequested.fromPartial({ requestId: `canary-${run}`, modelName: model, canaryVersion: 3, stableVersion: 1, reason: 'error rate +4 points' });
     const producer = probe.client.producer();
     await producer.connect();
@@ -302,10 +305,20 @@ rollout:
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(rolledBackEvents(model).filter((e) => e.canaryRollbackRequestId === `canary-${run}`)).toHaveLength(1);
     expect([automatic[0].fromVersion, automatic[0].toVersion, automatic[0].actor, await champion(model)]).toEqual([3, 1, 'service:monitoring', 1]);
+
+    // A rollback ends the promotion that was pending against the replaced champion, and only restores former champions.
+    const v4 = (await register(model, `${model}-4`, { roc_auc: 0.7 })).modelVersion!.version;
+    const pending = (await request(model, v4)).promotion!;
+    expect((await rpc('rollback', { modelName: model, alias: '', toVersion: 2, reason: 'v2 was steadier' }, 'bob')).toVersion).toBe(2);
+    expect((await rpc('getPromotionRequest', { promotionId: pending.promotionId }, 'vic')).promotion!.state).toBe(PromotionState.PROMOTION_STATE_SUPERSEDED);
+    const never = await failure(rpc('rollback', { modelName: model, alias: '', toVersion: v4, reason: 'skip the gates' }, 'bob'));
+    expect([never.code, decodeStatusDetails(never).reason]).toEqual([grpc.status.FAILED_PRECONDITION, 'NOT_A_FORMER_VERSION']);
+    const freeAlias = await failure(request(model, v4, 'alice', { targetAlias: 'challenger' }));
+    expect(decodeStatusDetails(freeAlias).fieldViolations.map((v) => v.field)).toEqual(['target_alias']);
     // The governed alias moves only by promotion and rollback.
     const direct = await failure(rpc('setAlias', { modelName: model, alias: 'champion', version: 3, reason: 'shortcut' }));
     expect(decodeStatusDetails(direct).reason).toBe('GOVERNED_ALIAS');
-    expect((await rpc('setAlias', { modelName: model, alias: 'challenger', version: 3, reason: 'shadow it' })).registeredModel?.aliases).toEqual({ champion: 1, challenger: 3 });
+    expect((await rpc('setAlias', { modelName: model, alias: 'challenger', version: 3, reason: 'shadow it' })).registeredModel?.aliases).toEqual({ champion: 2, challenger: 3 });
   }, 120_000);
 
   it('records every change in a hash chain that detects an edited or deleted row', async () => {

@@ -75,6 +75,12 @@ export class AuditRepository {
     return rows.map(toEntry);
   }
 
+  /** The highest sequence stored (0 when empty). */
+  async headSequence(): Promise<number> {
+    const rows = await this.db.query<{ head: string | null }[]>('SELECT max(sequence) AS head FROM audit_log');
+    return Number(rows[0].head ?? 0);
+  }
+
   /** The stored hash of an entry (the anchor a range is verified from). */
   async hashOf(sequence: number): Promise<string | undefined> {
     const rows = await this.db.query<{ hash: string }[]>('SELECT hash FROM audit_log WHERE sequence = $1', [sequence]);

@@ -34,6 +34,10 @@ export class AuditService {
 
   async verify(fromSequence: number, toSequence: number | undefined): Promise<ChainVerification> {
     const from = Math.max(fromSequence, 1);
+    const head = await this.repository.headSequence();
+    if (from > head + 1 || (toSequence !== undefined && toSequence > head)) {
+      return { valid: false, entriesChecked: 0, firstInvalidSequence: 0, message: `the log ends at entry ${head}; the range asked for goes past it`, headHash: '' };
+    }
     const anchor = from === 1 ? GENESIS_HASH : await this.repository.hashOf(from - 1);
     if (anchor === undefined) return { valid: false, entriesChecked: 0, firstInvalidSequence: from - 1, message: `entry ${from - 1}, which the range links to, is missing`, headHash: '' };
     const verification = await verifyChain(this.repository.range(from, toSequence), from, anchor);

@@ -55,6 +55,7 @@ export interface ModelVersion extends NewModelVersion {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const METRIC_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const MAX_REQUEST_ID = 200;
 
 /** Every problem with a registration request at once, by field. */
@@ -68,6 +69,7 @@ export function validateNewModelVersion(input: NewModelVersion): Violation[] {
   if (input.referenceProfile && !DIGEST.test(input.referenceProfile.digest)) violations.push({ field: 'reference_profile.digest', description: '"sha256:" and 64 lower-case hex digits' });
   violations.push(...validateSignature(input.signature));
   for (const [key, value] of Object.entries(input.metrics)) {
+    if (!METRIC_NAME.test(key)) violations.push({ field: `metrics[${key}]`, description: 'names use letters, digits, ".", "_", "/" or "-" (at most 128)' });
     if (!Number.isFinite(value)) violations.push({ field: `metrics[${key}]`, description: 'must be a finite number' });
   }
   if (Object.keys(input.metrics).length > LIMITS.tags) violations.push({ field: 'metrics', description: `at most ${LIMITS.tags} metrics` });

@@ -46,6 +46,10 @@ export interface RollbackResult {
   toVersion: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The identity the registry acts as when it puts a version from training up for promotion. */
+export const AUTOMATIC_ACTOR = 'service:registry';
+
 const refused = (error: PromotionRefused) => new RpcError(status.FAILED_PRECONDITION, error.message, [], error.reason);
 
 /**
@@ -121,6 +125,9 @@ export class PromotionService {
     const stored = await this.policies.get(ask.modelName, tx);
     const policy = stored?.policy ?? DEFAULT_POLICY;
     const alias = ask.targetAlias || policy.targetAlias;
+    if (alias !== policy.targetAlias) {
+      throw RpcError.invalidArgument(`promotion moves "${policy.targetAlias}", the alias the policy of "${ask.modelName}" governs; point "${alias}" with SetAlias`, [{ field: 'target_alias', description: `"${policy.targetAlias}" or empty` }]);
+    }
     const current = await this.aliases.versionOf(ask.modelName, alias, tx);
     if (current === ask.version) throw new RpcError(status.FAILED_PRECONDITION, `version ${ask.version} of "${ask.modelName}" already is "${alias}"`, [], 'ALREADY_PROMOTED');
     const pending = await this.promotions.pending(tx, ask.modelName, alias);
@@ -130,11 +137,13 @@ export class PromotionService {
     }
     const champion = current ? await this.versions.get(ask.modelName, current, tx) : undefined;
     const gateResult = evaluateGates(policy, stored?.revision ?? 0, candidate, champion, new Date());
-    const automatic = policy.allowAutomaticPromotion && policy.requiredApprovals === 0;
+    // A person's request always needs a second person; only the registry's own requests (versions from training) go through alone.
+    const automatic = policy.allowAutomaticPromotion && policy.requiredApprovals === 0 && actor === AUTOMATIC_ACTOR;
+    const requiredApprovals = automatic ? 0 : Math.max(policy.requiredApprovals, 1);
     const promotion: Promotion = {
       id: randomUUID(), modelName: ask.modelName, version: ask.version, targetAlias: alias,
       state: !gateResult.passed ? 'GATES_FAILED' : automatic ? 'PROMOTED' : 'PENDING_APPROVAL',
-      gateResult, approvals: [], requiredApprovals: policy.requiredApprovals, rollout: ask.rollout ?? policy.rollout,
+      gateResult, approvals: [], requiredApprovals, rollout: ask.rollout ?? policy.rollout,
       requestedBy: actor, reason: ask.reason, requestId: ask.requestId, previousVersion: current, requestedAt: new Date(),
     };
     await this.promotions.insert(tx, promotion);
@@ -216,7 +225,11 @@ export class PromotionService {
     const from = await this.aliases.versionOf(ask.modelName, alias, tx);
     if (expectedFrom !== undefined && from !== expectedFrom) return undefined;
     if (!from) throw refused(new PromotionRefused(`"${alias}" of "${ask.modelName}" points at no version; there is nothing to roll back`, 'NO_PREVIOUS_VERSION'));
-    const to = ask.toVersion || rollbackTarget(await this.aliases.moves(tx, ask.modelName, alias), from);
+    const moves = await this.aliases.moves(tx, ask.modelName, alias);
+    const to = ask.toVersion || rollbackTarget(moves, from);
+    if (ask.toVersion && !moves.some((m) => m.kind === 'promotion' && m.toVersion === ask.toVersion)) {
+      throw new RpcError(status.FAILED_PRECONDITION, `version ${ask.toVersion} of "${ask.modelName}" never held "${alias}" by promotion: a rollback restores a version that passed its gates and approvals`, [{ field: 'to_version', description: 'a former holder of the alias, or 0 for the previous one' }], 'NOT_A_FORMER_VERSION');
+    }
     if (!to) throw refused(new PromotionRefused(`version ${from} was the first "${alias}" of "${ask.modelName}"; name a version to roll back to`, 'NO_PREVIOUS_VERSION'));
     if (to === from) throw new RpcError(status.FAILED_PRECONDITION, `"${alias}" already points at version ${to}`, [{ field: 'to_version', description: 'a version other than the current one' }], 'ALREADY_PROMOTED');
     const restored = await this.versionOrNotFound(tx, ask.modelName, to);
@@ -224,6 +237,7 @@ export class PromotionService {
     await this.versions.setStage(tx, ask.modelName, to, 'PRODUCTION');
     await this.versions.setStage(tx, ask.modelName, from, 'ARCHIVED');
     await this.models.touch(tx, ask.modelName);
+    await this.supersedePending(tx, ask.modelName, alias, actor);
     await this.audit.record(tx, { actor, action: 'rollback', modelName: ask.modelName, version: to, reason: ask.reason, before: { alias, version: from }, after: { alias, version: to } });
     await this.outbox.enqueue(tx, Events.modelRolledBack, {
       modelName: ask.modelName, alias, fromVersion: from, toVersion: to, reason: ask.reason, actor, artifact: artifactTo(restored.artifact), canaryRollbackRequestId: ask.canaryRollbackRequestId ?? '',
@@ -232,8 +246,19 @@ export class PromotionService {
     return { fromVersion: from, toVersion: to };
   }
 
+  /** A pending promotion was gated against the version a rollback just replaced: it ends, so the alias's queue is free again. */
+  private async supersedePending(tx: SqlExecutor, modelName: string, alias: string, actor: string): Promise<void> {
+    const pending = await this.promotions.pending(tx, modelName, alias);
+    if (!pending) return;
+    await this.promotions.decide(tx, pending.id, 'SUPERSEDED');
+    await this.audit.record(tx, {
+      actor, action: 'promotion.supersede', modelName, version: pending.version, reason: `"${alias}" was rolled back`,
+      before: { promotion_id: pending.id, state: pending.state }, after: { promotion_id: pending.id, state: 'SUPERSEDED' },
+    });
+  }
+
   async get(promotionId: string): Promise<Promotion> {
-    const promotion = /^[0-9a-f-]{36}$/i.test(promotionId) ? await this.promotions.get(promotionId) : undefined;
+    const promotion = UUID.test(promotionId) ? await this.promotions.get(promotionId) : undefined;
     if (!promotion) throw RpcError.notFound(`promotion "${promotionId}" not found`);
     return promotion;
   }

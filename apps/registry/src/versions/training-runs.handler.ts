@@ -9,12 +9,11 @@ import { type Logger } from '@mlops/telemetry';
 import { type NewModelVersion } from '../domain/model-version';
 import { DEFAULT_POLICY } from '../domain/policy';
 import { PolicyRepository } from '../promotions/policy.repository';
-import { PromotionService } from '../promotions/promotion.service';
+import { AUTOMATIC_ACTOR, PromotionService } from '../promotions/promotion.service';
 import { artifactFrom, lineageFrom, signatureFrom } from '../registry.mapper';
 import { ModelVersionService } from './model-version.service';
 
 export const TRAINING_ACTOR = 'service:training';
-export const REGISTRY_ACTOR = 'service:registry';
 
 /** Statuses that mean the event itself is unusable: retrying cannot help, so it is dead-lettered with the reason. */
 const UNUSABLE = new Set([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.DATA_LOSS, status.ALREADY_EXISTS, status.NOT_FOUND]);
@@ -68,7 +67,7 @@ export class TrainingRunsHandler {
     if (!policy.allowAutomaticPromotion) return;
     const reason = run.retrainRequestId ? `automatic: retrained for request ${run.retrainRequestId}` : `automatic: new version from run ${run.runId}`;
     try {
-      const promotion = await this.promotions.requestIn(tx, { modelName, version, reason, requestId: `auto:${run.runId}` }, REGISTRY_ACTOR);
+      const promotion = await this.promotions.requestIn(tx, { modelName, version, reason, requestId: `auto:${run.runId}` }, AUTOMATIC_ACTOR);
       this.logger.info({ model: modelName, version, promotionId: promotion.id, state: promotion.state }, 'requested promotion automatically');
     } catch (error) {
       // A pending promotion keeps its place; the version stays registered and can be put up later.
