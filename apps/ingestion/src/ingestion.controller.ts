@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { type Metadata, status } from '@grpc/grpc-js';
 import { uuidv7 } from 'uuidv7';
-import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
+import { type CallContext, openingHeader, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { GrpcController, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { ingestionV1 as pb } from '@mlops/proto';
@@ -86,12 +86,7 @@ export class IngestionController implements Api {
    * the client resends it; resending a completed batch id returns its counts and stores nothing.
    */
   async ingestRecords(requests: AsyncIterable<pb.IngestRecordsRequest>, ctx: CallContext): Promise<pb.IngestRecordsResponse> {
-    const stream = requests[Symbol.asyncIterator]();
-    const first = await stream.next();
-    if (first.done || first.value.message?.$case !== 'header') {
-      throw RpcError.invalidArgument('the first message of IngestRecords must be the header', [{ field: 'header', description: 'send IngestHeader first' }]);
-    }
-    const header = first.value.message.value;
+    const { header, rest: stream } = await openingHeader(requests, 'IngestRecords');
     const stored = await this.contractService.get(header.dataset);
     if (header.contractVersion && header.contractVersion !== stored.contract.version) {
       throw new RpcError(status.FAILED_PRECONDITION, `dataset "${header.dataset}" is at contract ${stored.contract.version}, not ${header.contractVersion}`, [{ field: 'header.contract_version', description: `latest is ${stored.contract.version}` }], 'CONTRACT_VERSION_MISMATCH');

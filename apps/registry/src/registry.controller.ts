@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Identity, type Role, TokenVerifier } from '@mlops/auth';
-import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
+import { type CallContext, chunksAfterHeader, openingHeader, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { GrpcController } from '@mlops/platform';
 import { commonV1, registryV1 as pb } from '@mlops/proto';
 import { ArtifactsService } from './artifacts/artifacts.service';
@@ -183,17 +183,8 @@ export class RegistryController implements ServiceImplementation<typeof pb.Regis
 
   async uploadArtifact(requests: AsyncIterable<pb.UploadArtifactRequest>, ctx: CallContext): Promise<pb.UploadArtifactResponse> {
     await this.caller(ctx, 'uploadArtifact');
-    const iterator = requests[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done || first.value.message?.$case !== 'header') throw RpcError.invalidArgument('the first message of UploadArtifact must be the header', [{ field: 'header', description: 'send UploadArtifactHeader first' }]);
-    const header = first.value.message.value;
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        if (next.value.message?.$case !== 'chunk') throw RpcError.invalidArgument('only chunks may follow the header', [{ field: 'header', description: 'send the header once, first' }]);
-        yield next.value.message.value;
-      }
-    }
-    const stored = await this.artifacts.upload(header, chunks());
+    const { header, rest } = await openingHeader(requests, 'UploadArtifact');
+    const stored = await this.artifacts.upload(header, chunksAfterHeader(rest));
     return { artifact: { digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType: header.mediaType, uri: stored.uri }, alreadyExisted: stored.alreadyExisted };
   }
 

@@ -1,12 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
-import { ARTIFACT_STORE, ArtifactCorruptedError, ArtifactMismatchError, ArtifactNotFoundError, type ArtifactStore, ArtifactTooLargeError, type PutResult } from '@mlops/artifacts';
+import { ARTIFACT_STORE, ArtifactCorruptedError, ArtifactMismatchError, ArtifactNotFoundError, type ArtifactStore, ArtifactTooLargeError, isDigest, type PutResult } from '@mlops/artifacts';
 import { RpcError } from '@mlops/grpc';
 import { SERVICE_CONFIG } from '@mlops/platform';
 import { type RegistryConfig } from '../config';
 import { type ArtifactRef } from '../domain/model-version';
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface UploadHeader {
   mediaType: string;
@@ -24,7 +22,7 @@ export class ArtifactsService {
 
   async upload(header: UploadHeader, chunks: AsyncIterable<Uint8Array>): Promise<PutResult> {
     const limit = this.config.ARTIFACT_MAX_BYTES;
-    if (header.expectedDigest && !DIGEST.test(header.expectedDigest)) throw RpcError.invalidArgument('expected_digest is not a sha256 digest', [{ field: 'header.expected_digest', description: '"sha256:" and 64 lower-case hex digits, or empty' }]);
+    if (header.expectedDigest && !isDigest(header.expectedDigest)) throw RpcError.invalidArgument('expected_digest is not a sha256 digest', [{ field: 'header.expected_digest', description: '"sha256:" and 64 lower-case hex digits, or empty' }]);
     if (header.sizeBytes > limit) throw tooLarge(limit);
     try {
       return await this.store.put(chunks, { expectedDigest: header.expectedDigest || undefined, expectedSizeBytes: header.sizeBytes || undefined, maxBytes: limit, mediaType: header.mediaType || undefined });
@@ -37,7 +35,7 @@ export class ArtifactsService {
 
   /** The artifact's reference, then its content; the content is checked against the digest as it streams (DATA_LOSS at the end if it no longer matches). */
   async download(digest: string): Promise<{ artifact: ArtifactRef; chunks: AsyncIterable<Uint8Array> }> {
-    if (!DIGEST.test(digest)) throw RpcError.invalidArgument(`"${digest}" is not a sha256 digest`, [{ field: 'digest', description: '"sha256:" and 64 lower-case hex digits' }]);
+    if (!isDigest(digest)) throw RpcError.invalidArgument(`"${digest}" is not a sha256 digest`, [{ field: 'digest', description: '"sha256:" and 64 lower-case hex digits' }]);
     const stored = await this.store.stat(digest);
     if (!stored) throw RpcError.notFound(`artifact ${digest} is not in the store`);
     const store = this.store;

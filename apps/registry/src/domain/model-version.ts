@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@mlops/documents';
-import { LIMITS, validateNewRegisteredModel, type Violation } from './registered-model';
+import { KEY_NAME, LIMITS, validateDescription, validateModelName, validateTags, type Violation } from './registered-model';
 import { type Signature, validateSignature } from './signature';
 
 export interface ArtifactRef {
@@ -55,7 +55,6 @@ export interface ModelVersion extends NewModelVersion {
 }
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
-const METRIC_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const MAX_REQUEST_ID = 200;
 
 /** Every problem with a registration request at once, by field. */
@@ -63,13 +62,12 @@ export function validateNewModelVersion(input: NewModelVersion): Violation[] {
   const violations: Violation[] = [];
   if (!input.requestId) violations.push({ field: 'request_id', description: 'is required (e.g. the training run id): it makes a retried registration return the same version' });
   else if (input.requestId.length > MAX_REQUEST_ID) violations.push({ field: 'request_id', description: `at most ${MAX_REQUEST_ID} characters` });
-  const model = validateNewRegisteredModel({ name: input.modelName, description: input.description, owner: '', tags: input.tags, task: 0 });
-  violations.push(...model.map((v) => (v.field === 'name' ? { ...v, field: 'model_name' } : v)));
+  violations.push(...validateModelName(input.modelName, 'model_name'), ...validateDescription(input.description), ...validateTags(input.tags));
   if (!DIGEST.test(input.artifact.digest)) violations.push({ field: 'artifact.digest', description: '"sha256:" and 64 lower-case hex digits' });
   if (input.referenceProfile && !DIGEST.test(input.referenceProfile.digest)) violations.push({ field: 'reference_profile.digest', description: '"sha256:" and 64 lower-case hex digits' });
   violations.push(...validateSignature(input.signature));
   for (const [key, value] of Object.entries(input.metrics)) {
-    if (!METRIC_NAME.test(key)) violations.push({ field: `metrics[${key}]`, description: 'names use letters, digits, ".", "_", "/" or "-" (at most 128)' });
+    if (!KEY_NAME.test(key)) violations.push({ field: `metrics[${key}]`, description: 'names use letters, digits, ".", "_", "/" or "-" (at most 128)' });
     if (!Number.isFinite(value)) violations.push({ field: `metrics[${key}]`, description: 'must be a finite number' });
   }
   if (Object.keys(input.metrics).length > LIMITS.tags) violations.push({ field: 'metrics', description: `at most ${LIMITS.tags} metrics` });

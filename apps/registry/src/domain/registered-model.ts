@@ -12,7 +12,8 @@ export interface Violation {
 
 /** Names travel into URLs, Kubernetes resources and Kafka keys: keep them portable. */
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
+/** Tag keys and metric names. */
+export const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 export const LIMITS = { description: 4_096, tags: 100, tagValue: 1_024 } as const;
 
 export interface NewRegisteredModel {
@@ -26,20 +27,24 @@ export interface NewRegisteredModel {
 
 /** Every problem with a registration request at once, so a caller can fix them in one go. */
 export function validateNewRegisteredModel(input: NewRegisteredModel): Violation[] {
+  return [...validateModelName(input.name, 'name'), ...validateDescription(input.description), ...validateTags(input.tags)];
+}
+
+export function validateModelName(name: string, field: string): Violation[] {
+  if (MODEL_NAME.test(name)) return [];
+  return [{ field, description: name ? 'must start with a letter or digit and use only letters, digits, ".", "_" or "-" (at most 128)' : 'is required' }];
+}
+
+export function validateDescription(description: string): Violation[] {
+  return description.length > LIMITS.description ? [{ field: 'description', description: `must be at most ${LIMITS.description} characters` }] : [];
+}
+
+export function validateTags(tags: Record<string, string>): Violation[] {
   const violations: Violation[] = [];
-  if (!MODEL_NAME.test(input.name)) {
-    violations.push({
-      field: 'name',
-      description: input.name ? 'must start with a letter or digit and use only letters, digits, ".", "_" or "-" (at most 128)' : 'is required',
-    });
-  }
-  if (input.description.length > LIMITS.description) {
-    violations.push({ field: 'description', description: `must be at most ${LIMITS.description} characters` });
-  }
-  const tags = Object.entries(input.tags);
-  if (tags.length > LIMITS.tags) violations.push({ field: 'tags', description: `at most ${LIMITS.tags} tags` });
-  for (const [key, value] of tags) {
-    if (!TAG_KEY.test(key)) violations.push({ field: `tags[${key}]`, description: 'key must use letters, digits, ".", "_", "/" or "-" (at most 128)' });
+  const entries = Object.entries(tags);
+  if (entries.length > LIMITS.tags) violations.push({ field: 'tags', description: `at most ${LIMITS.tags} tags` });
+  for (const [key, value] of entries) {
+    if (!KEY_NAME.test(key)) violations.push({ field: `tags[${key}]`, description: 'key must use letters, digits, ".", "_", "/" or "-" (at most 128)' });
     if (value.length > LIMITS.tagValue) violations.push({ field: `tags[${key}]`, description: `value must be at most ${LIMITS.tagValue} characters` });
   }
   return violations;

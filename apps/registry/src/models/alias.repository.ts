@@ -21,6 +21,14 @@ export class AliasRepository {
     return Object.fromEntries(rows.map((r) => [r.alias, r.version]));
   }
 
+  /** Alias name to version, for each of several models (one query for a page of models). */
+  async ofModels(modelNames: string[]): Promise<Map<string, Record<string, number>>> {
+    const rows = await this.db.query<{ model_name: string; alias: string; version: number }[]>('SELECT model_name, alias, version FROM aliases WHERE model_name = ANY($1) ORDER BY alias', [modelNames]);
+    const byModel = new Map<string, Record<string, number>>(modelNames.map((name) => [name, {}]));
+    for (const row of rows) byModel.get(row.model_name)![row.alias] = row.version;
+    return byModel;
+  }
+
   /** The version the alias points at, 0 when unset. */
   async versionOf(modelName: string, alias: string, executor: SqlExecutor = this.db): Promise<number> {
     const rows = (await executor.query('SELECT version FROM aliases WHERE model_name = $1 AND alias = $2', [modelName, alias])) as { version: number }[];

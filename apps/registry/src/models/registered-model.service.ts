@@ -51,7 +51,8 @@ export class RegisteredModelService {
 
   async list(nameContains: string, offset: number, limit: number): Promise<ModelWithAliases[]> {
     const models = await this.models.list(nameContains, offset, limit);
-    return Promise.all(models.map(async (model) => ({ model, aliases: await this.aliases.all(model.name) })));
+    const aliases = await this.aliases.ofModels(models.map((m) => m.name));
+    return models.map((model) => ({ model, aliases: aliases.get(model.name)! }));
   }
 
   async setAlias(modelName: string, alias: string, version: number, reason: string, actor: string): Promise<ModelWithAliases> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type CardModel, renderModelCard } from '../domain/model-card';
 import { type ModelVersion } from '../domain/model-version';
-import { RegisteredModelService } from '../models/registered-model.service';
+import { RegisteredModelRepository } from '../models/registered-model.repository';
 import { PromotionRepository } from '../promotions/promotion.repository';
 import { ModelVersionService } from './model-version.service';
 
@@ -11,14 +11,14 @@ const TASKS: Record<number, string> = { 1: 'binary classification', 2: 'multicla
 @Injectable()
 export class ModelCardService {
   constructor(
-    private readonly models: RegisteredModelService,
+    private readonly models: RegisteredModelRepository,
     private readonly versions: ModelVersionService,
     private readonly promotions: PromotionRepository,
   ) {}
 
   async card(modelName: string, number: number): Promise<{ markdown: string; version: ModelVersion }> {
-    const { model } = await this.models.get(modelName);
     const version = await this.versions.get(modelName, { version: number });
+    const model = (await this.models.find(modelName))!;
     const promotions = await this.promotions.ofVersion(modelName, number);
     const cardModel: CardModel = { name: model.name, description: model.description, owner: model.owner, task: TASKS[model.task] ?? 'unspecified' };
     const history = promotions.map((p) => ({

@@ -10,7 +10,7 @@ import { OnnxInspector, UnloadableModelError } from '../artifacts/onnx-inspector
 import { AuditService } from '../audit/audit.service';
 import { LATENCY_METRIC } from '../domain/policy';
 import { type ModelVersion, type NewModelVersion, registrationFingerprint, type Stage, validateNewModelVersion } from '../domain/model-version';
-import { LIMITS, validateNewRegisteredModel, type Violation } from '../domain/registered-model';
+import { LIMITS, validateTags } from '../domain/registered-model';
 import { signatureMismatches } from '../domain/signature';
 import { AliasRepository } from '../models/alias.repository';
 import { RegisteredModelRepository } from '../models/registered-model.repository';
@@ -168,7 +168,7 @@ export class ModelVersionService {
   }
 
   async setTags(modelName: string, number: number, set: Record<string, string>, remove: string[], actor: string): Promise<ModelVersion> {
-    const violations: Violation[] = validateNewRegisteredModel({ name: modelName, description: '', owner: '', tags: set, task: 0 }).filter((v) => v.field !== 'name');
+    const violations = validateTags(set);
     if (violations.length > 0) throw RpcError.invalidArgument('invalid tags', violations);
     return this.transaction(async (tx) => {
       const before = await this.locked(tx, modelName, number);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type Metadata } from '@grpc/grpc-js';
-import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
+import { type CallContext, chunksAfterHeader, openingHeader, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { GrpcController } from '@mlops/platform';
 import { trainingV1 as pb } from '@mlops/proto';
 import { PipelineService } from '../pipeline/pipeline.service';
@@ -84,17 +84,8 @@ export class TrainingController implements ServiceImplementation<typeof pb.Train
   }
 
   async logArtifact(requests: AsyncIterable<pb.LogArtifactRequest>): Promise<pb.LogArtifactResponse> {
-    const stream = requests[Symbol.asyncIterator]();
-    const first = await stream.next();
-    if (first.done || first.value.message?.$case !== 'header') throw RpcError.invalidArgument('the first message of LogArtifact must be the header', [{ field: 'header', description: 'send LogArtifactHeader first' }]);
-    const header = first.value.message.value;
-    async function* chunks(): AsyncGenerator<Uint8Array> {
-      for (let next = await stream.next(); !next.done; next = await stream.next()) {
-        if (next.value.message?.$case !== 'chunk') throw RpcError.invalidArgument('only the first message may be a header', [{ field: 'header', description: 'send it once, first' }]);
-        yield next.value.message.value;
-      }
-    }
-    const artifact = await this.tracking.logArtifact(header.runId, header.path, header.mediaType, { sizeBytes: header.sizeBytes, digest: header.expectedDigest }, chunks());
+    const { header, rest } = await openingHeader(requests, 'LogArtifact');
+    const artifact = await this.tracking.logArtifact(header.runId, header.path, header.mediaType, { sizeBytes: header.sizeBytes, digest: header.expectedDigest }, chunksAfterHeader(rest));
     return { artifact: map.toArtifact(artifact) };
   }
 
