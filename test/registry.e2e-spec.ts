@@ -229,6 +229,11 @@ rollout:
     expect(check.message).toBe('roc_auc 0.6885 < champion 0.6985 - 0.002 = 0.6965');
     expect([stored.gateResult?.passed, stored.gateResult?.championVersion, stored.gateResult?.policyRevision]).toEqual([false, 2, 1]);
     expect(await champion(model)).toBe(2);
+    // An unset state filter lists every request; an unset stage is refused rather than stored.
+    const listed = await rpc('listPromotionRequests', pb.ListPromotionRequestsRequest.fromPartial({ modelName: model }), 'vic');
+    expect(listed.promotions.map((p) => p.state)).toEqual([PromotionState.PROMOTION_STATE_GATES_FAILED, PromotionState.PROMOTION_STATE_PROMOTED, PromotionState.PROMOTION_STATE_PROMOTED]);
+    const noStage = await failure(rpc('setModelVersionStage', { modelName: model, version: v3.version, stage: pb.ModelStage.MODEL_STAGE_UNSPECIFIED, reason: '' }));
+    expect(decodeStatusDetails(noStage).fieldViolations.map((v) => v.field)).toEqual(['stage']);
     const card = (await rpc('getModelCard', { modelName: model, version: v3.version }, 'vic')).markdown;
     expect(card).toContain('| roc_auc.max_regression | **fail** | roc_auc 0.6885 < champion 0.6985 - 0.002 = 0.6965 |');
   }, 120_000);

@@ -12,12 +12,13 @@ import { type Promotion } from './promotions/promotion.repository';
 
 /* Proto messages <-> domain values. Enums travel as their OIP / lower-case names inside the domain. */
 
+/** The value's name without its prefix; '' when unset (`…_UNSPECIFIED`) or unknown. */
 const enumName = <E extends Record<string, string | number>>(e: E, value: number, prefix: string): string => {
   const name = (e as Record<number, string>)[value];
-  return name && name !== 'UNRECOGNIZED' ? name.slice(prefix.length) : '';
+  return name && name !== 'UNRECOGNIZED' && !name.endsWith('_UNSPECIFIED') ? name.slice(prefix.length) : '';
 };
 
-const tensorFrom = (t: commonV1.TensorSpec): TensorDecl => ({ name: t.name, datatype: enumName(commonV1.TensorDataType, t.datatype, 'TENSOR_DATA_TYPE_').replace('UNSPECIFIED', ''), shape: t.shape });
+const tensorFrom = (t: commonV1.TensorSpec): TensorDecl => ({ name: t.name, datatype: enumName(commonV1.TensorDataType, t.datatype, 'TENSOR_DATA_TYPE_'), shape: t.shape });
 const tensorTo = (t: TensorDecl): commonV1.TensorSpec =>
   commonV1.TensorSpec.fromPartial({ name: t.name, datatype: commonV1.TensorDataType[`TENSOR_DATA_TYPE_${t.datatype}` as keyof typeof commonV1.TensorDataType] ?? 0, shape: t.shape });
 
@@ -70,7 +71,7 @@ const duration = (s: number) => ({ seconds: Math.floor(s), nanos: Math.round((s 
 export function rolloutFrom(r: commonV1.RolloutStrategy): Rollout {
   const guard = r.rollbackGuard;
   return {
-    kind: (enumName(commonV1.RolloutKind, r.kind, 'ROLLOUT_KIND_').toLowerCase() || 'immediate').replace('unspecified', 'immediate') as RolloutKind,
+    kind: (enumName(commonV1.RolloutKind, r.kind, 'ROLLOUT_KIND_').toLowerCase() || 'immediate') as RolloutKind,
     canaryWeight: r.canaryWeight, canarySteps: r.canarySteps, stepIntervalSeconds: seconds(r.stepInterval),
     rollbackGuard: guard && {
       enabled: guard.enabled, maxErrorRateIncrease: guard.maxErrorRateIncrease, maxP99LatencyIncrease: guard.maxP99LatencyIncrease,
