@@ -27,6 +27,8 @@ const SIGNATURE: commonV1.ModelSignature = commonV1.ModelSignature.fromPartial({
   inputs: [{ name: 'distance', datatype: FP32, shape: [-1, 1] }, { name: 'origin', datatype: BYTES, shape: [-1, 1] }],
   outputs: [{ name: 'probability', datatype: FP32, shape: [-1, 1] }],
 });
+/** The same graph's inputs in the other order: a signature that differs from SIGNATURE and still matches the model. */
+const SWAPPED_SIGNATURE: commonV1.ModelSignature = commonV1.ModelSignature.fromPartial({ ...SIGNATURE, inputs: [...SIGNATURE.inputs].reverse() });
 const modelBytes = (value: number) => Buffer.from(constantModel([{ name: 'distance', kind: 'numeric' }, { name: 'origin', kind: 'categorical' }], value, 'probability'));
 
 type Callback<T> = (error: grpc.ServiceError | null, response: T) => void;
@@ -87,6 +89,12 @@ describe('registry on real PostgreSQL and Kafka: versions, gates, four eyes, one
 
   const request = (modelName: string, version: number, who = 'alice', extra: Partial<pb.RequestPromotionRequest> = {}) =>
     rpc('requestPromotion', pb.RequestPromotionRequest.fromPartial({ modelName, version, reason: `promote ${version}`, ...extra }), who);
+  /** A person's promotion request, approved by a second person. */
+  const promoteApproved = async (modelName: string, version: number) => {
+    const pending = (await request(modelName, version)).promotion!;
+    expect([pending.state, pending.requiredApprovals]).toEqual([PromotionState.PROMOTION_STATE_PENDING_APPROVAL, 1]);
+    expect((await rpc('approvePromotion', { promotionId: pending.promotionId, reason: 'ok' }, 'bob')).promotion!.state).toBe(PromotionState.PROMOTION_STATE_PROMOTED);
+  };
   const champion = async (modelName: string) => (await rpc('getRegisteredModel', { name: modelName }, 'vic')).registeredModel!.aliases.champion;
   const promotedEvents = (modelName: string) => probe.on(Events.modelPromoted.topic).map((m) => eventsV1.ModelPromoted.decode(m.value!)).filter((e) => e.modelName === modelName);
   const rolledBackEvents = (modelName: string) => probe.on(Events.modelRolledBack.topic).map((m) => eventsV1.ModelRolledBack.decode(m.value!)).filter((e) => e.modelName === modelName);
@@ -266,12 +274,13 @@ rollout:
     await createModel(model);
     await rpc('setPromotionPolicy', { modelName: model, content: { $case: 'document', value: 'required_approvals: 0\nallow_automatic_promotion: true' } }, 'root');
     // Automatic promotion is the registry's own (versions from training): a person's request still needs a second person.
-    const promote = async (version: number) => {
-      const pending = (await request(model, version)).promotion!;
-      expect([pending.state, pending.requiredApprovals]).toEqual([PromotionState.PROMOTION_STATE_PENDING_APPROVAL, 1]);
-      expect((await rpc('approvePromotion', { promotionId: pending.promotionId, reason: 'ok' }, 'bob')).promotion!.state).toBe(PromotionState.PROMOTION_STATE_PROMOTED);
-    };
-    for (const i of [1, 2, 3]) await promote((await register(model, `${model}-${i}`, { roc_auc: 0.7 })).modelVersion!.version);
+    const promote = (version: number) => promoteApproved(model, version);
+    const registered = [];
+    for (const i of [1, 2, 3]) {
+      const { modelVersion } = await register(model, `${model}-${i}`, { roc_auc: 0.7 }, Math.random(), { signature: i === 2 ? SWAPPED_SIGNATURE : SIGNATURE });
+      registered.push(modelVersion!);
+      await promote(modelVersion!.version);
+    }
     expect(await champion(model)).toBe(3);
     const denied = await failure(rpc('rollback', { modelName: model, alias: '', toVersion: 0, reason: 'errors up' }, 'alice'));
     expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
@@ -293,6 +302,11 @@ rollout:
     }, 30_000);
     expect(events.map((e) => [e.fromVersion, e.toVersion, e.actor, e.alias])).toEqual([[3, 2, 'bob', 'champion'], [2, 1, 'bob', 'champion']]);
     expect(events[0].reason).toBe('error rate doubled');
+    // Each carries the restored version's artifact and signature, so serving needs no lookup.
+    expect(events.map((e) => [e.artifact?.digest, e.signature?.inputs.map((i) => i.name)])).toEqual([
+      [registered[1].artifact!.digest, ['origin', 'distance']], [registered[0].artifact!.digest, ['distance', 'origin']],
+    ]);
+    expect(events.map((e) => e.signature?.inputs)).toEqual([registered[1].signature!.inputs, registered[0].signature!.inputs]);
 
     // Monitoring asks for a regressing canary to be rolled back; a repeat of the request changes nothing.
     await promote(3);
@@ -310,6 +324,7 @@ rollout:
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(rolledBackEvents(model).filter((e) => e.canaryRollbackRequestId === `canary-${run}`)).toHaveLength(1);
     expect([automatic[0].fromVersion, automatic[0].toVersion, automatic[0].actor, await champion(model)]).toEqual([3, 1, 'service:monitoring', 1]);
+    expect([automatic[0].artifact?.digest, automatic[0].signature?.inputs]).toEqual([registered[0].artifact!.digest, registered[0].signature!.inputs]);
 
     // A rollback ends the promotion that was pending against the replaced champion, and only restores former champions.
     const v4 = (await register(model, `${model}-4`, { roc_auc: 0.7 })).modelVersion!.version;
@@ -324,6 +339,83 @@ rollout:
     const direct = await failure(rpc('setAlias', { modelName: model, alias: 'champion', version: 3, reason: 'shortcut' }));
     expect(decodeStatusDetails(direct).reason).toBe('GOVERNED_ALIAS');
     expect((await rpc('setAlias', { modelName: model, alias: 'challenger', version: 3, reason: 'shadow it' })).registeredModel?.aliases).toEqual({ champion: 2, challenger: 3 });
+  }, 120_000);
+
+  it("follows serving's automatic canary rollback once, as service:serving, and ignores other deployment changes", async () => {
+    const model = `flights-${run}-auto-rollback`;
+    await createModel(model);
+    await rpc('setPromotionPolicy', { modelName: model, content: { $case: 'document', value: POLICY } }, 'root');
+    // M is the stable version, N the canary promoted over it; their signatures differ, so the event shows whose it carries.
+    const stable = (await register(model, `${model}-m`, { roc_auc: 0.7, log_loss: 0.5 }, 0.2, { signature: SWAPPED_SIGNATURE })).modelVersion!;
+    const canary = (await register(model, `${model}-n`, { roc_auc: 0.71, log_loss: 0.5 }, 0.3)).modelVersion!;
+    await promoteApproved(model, stable.version);
+    await promoteApproved(model, canary.version);
+    expect(await champion(model)).toBe(canary.version);
+
+    const producer = probe.client.producer();
+    await producer.connect();
+    /** Sends the change with a fresh envelope each time (as a redelivery from serving's outbox would) and returns the envelope ids. */
+    const send = async (change: eventsV1.DeploymentChanged, times = 1) => {
+      const envelopes = Array.from({ length: times }, () => newEnvelope(Events.deploymentChanged));
+      await producer.send({
+        topic: Events.deploymentChanged.topic,
+        messages: envelopes.map((envelope) => ({ key: model, value: Buffer.from(eventsV1.DeploymentChanged.encode(change).finish()), headers: envelopeHeaders(envelope) })),
+      });
+      return envelopes.map((e) => e.id);
+    };
+    const processed = (ids: string[]) => eventually(async () => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM registry.processed_events WHERE consumer_group = 'registry' AND event_id = ANY($1::uuid[])`, [ids]);
+      if (rows[0].n < ids.length) throw new Error(`${rows[0].n} of ${ids.length} events processed`);
+    }, 30_000);
+    const { DeploymentChangeCause } = eventsV1;
+    const arms = [{ arm: 'stable', version: stable.version, weight: 0.9 }, { arm: 'canary', version: canary.version, weight: 0.1 }];
+    try {
+      // Serving starting the canary rollout is its own business: the alias stays.
+      const promotion = eventsV1.DeploymentChanged.fromPartial({
+        modelName: model, revision: 2, stableVersion: stable.version, arms, cause: DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_PROMOTION, reason: `promote ${canary.version}`, actor: 'service:serving',
+      });
+      await processed(await send(promotion));
+      expect(await champion(model)).toBe(canary.version);
+
+      // The canary regressed and serving rolled it back by itself; the event arrives twice.
+      const autoRollback = eventsV1.DeploymentChanged.fromPartial({
+        modelName: model, revision: 3, stableVersion: stable.version, arms: [{ arm: 'stable', version: stable.version, weight: 1 }],
+        cause: DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_AUTO_ROLLBACK, reason: 'canary error rate regressed', actor: 'service:serving',
+        checks: [
+          { metric: 'error_rate', canaryValue: 0.12, stableValue: 0.01, limit: 0.02, passed: false },
+          { metric: 'latency_p99_ms', canaryValue: 11, stableValue: 10, limit: 12, passed: true },
+        ],
+      });
+      const ids = await send(autoRollback, 2);
+      await eventually(async () => expect(await champion(model)).toBe(stable.version), 30_000);
+      await processed(ids);
+
+      // A later deployment change with another cause (here a rollout step) changes nothing either.
+      await processed(await send(eventsV1.DeploymentChanged.fromPartial({ ...promotion, revision: 4, cause: DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_ROLLOUT_STEP })));
+      expect(await champion(model)).toBe(stable.version);
+    } finally {
+      await producer.disconnect();
+    }
+
+    const [event] = await eventually(() => {
+      const found = rolledBackEvents(model);
+      if (found.length === 0) throw new Error('no rollback event yet');
+      return found;
+    }, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // room for a duplicate to show up, were there one
+    expect(rolledBackEvents(model)).toHaveLength(1);
+    const reason = `serving rolled back the canary: canary error rate regressed; failed checks: error_rate 0.12 (stable 0.01, limit 0.02)`;
+    expect(event).toMatchObject({ alias: 'champion', fromVersion: canary.version, toVersion: stable.version, actor: 'service:serving', reason, canaryRollbackRequestId: '' });
+    expect(event.artifact?.digest).toBe(stable.artifact!.digest);
+    expect(event.signature?.inputs).toEqual(stable.signature!.inputs);
+    expect(event.signature?.inputs.map((i) => i.name)).toEqual(['origin', 'distance']);
+
+    const audit = (await rpc('listAuditLog', pb.ListAuditLogRequest.fromPartial({ modelName: model, action: 'rollback' }), 'vic')).entries;
+    expect(audit.map((e) => [e.actor, e.version, e.reason, e.before, e.after])).toEqual([
+      ['service:serving', stable.version, reason, { alias: 'champion', version: canary.version }, { alias: 'champion', version: stable.version }],
+    ]);
+    const stages = (await rpc('listModelVersions', pb.ListModelVersionsRequest.fromPartial({ modelName: model }), 'vic')).modelVersions.map((v) => [v.version, v.stage]);
+    expect(stages).toEqual([[canary.version, pb.ModelStage.MODEL_STAGE_ARCHIVED], [stable.version, pb.ModelStage.MODEL_STAGE_PRODUCTION]]);
   }, 120_000);
 
   it('records every change in a hash chain that detects an edited or deleted row', async () => {

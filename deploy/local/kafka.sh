@@ -11,6 +11,7 @@
 #   KAFKA_HEAP_OPTS        JVM heap flags                (default -Xms256m -Xmx512m)
 #   KAFKA_START_TIMEOUT    seconds to wait for readiness (default 120)
 #   KAFKA_STOP_TIMEOUT     seconds before SIGKILL        (default 30)
+#   KAFKA_STATE_DIR        config, data, logs and pid    (default deploy/local/.data/kafka)
 set -euo pipefail
 
 # Paths are relative to this script so any clone (e.g. /tmp/x) gets its own broker data.
@@ -19,12 +20,14 @@ POM="$SCRIPT_DIR/kafka/pom.xml"
 ROOT="$SCRIPT_DIR/.data/kafka"
 LIB_DIR="$ROOT/lib"
 LIB_STAMP="$LIB_DIR/.complete"
-CONF_DIR="$ROOT/config"
-DATA_DIR="$ROOT/data"
-LOG_DIR="$ROOT/logs"
-PID_FILE="$ROOT/kafka.pid"
+# A second broker (a test that stops its own Kafka) shares the jars but not the state.
+STATE_DIR="${KAFKA_STATE_DIR:-$ROOT}"
+CONF_DIR="$STATE_DIR/config"
+DATA_DIR="$STATE_DIR/data"
+LOG_DIR="$STATE_DIR/logs"
+PID_FILE="$STATE_DIR/kafka.pid"
 OUT_FILE="$LOG_DIR/kafka.out"
-LOCK_FILE="$ROOT/.lock"
+LOCK_FILE="$STATE_DIR/.lock"
 
 HOST=127.0.0.1
 PORT="${KAFKA_PORT:-19092}"
@@ -217,7 +220,7 @@ wait_ready() {
 
 cmd_start() {
   external start && return 0
-  mkdir -p "$ROOT"
+  mkdir -p "$ROOT" "$STATE_DIR"
   # Serialise concurrent starts from parallel scripts/tests.
   exec 9>"$LOCK_FILE"
   flock -w "$START_TIMEOUT" 9 || die "another kafka.sh holds $LOCK_FILE"

@@ -7,4 +7,5 @@ export { SourceConsumer, type SourceBatchHandler, type SourceConsumerOptions, ty
 export { createKafka, createProducer, ensureTopics, type KafkaClient, topicExists } from './kafka';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { OutboxWriter } from './outbox-writer';
+export { BufferedPublisher, type BatchProducer, type BufferedPublisherOptions } from './buffered-publisher';
 export { EVENT_CATALOG, Events, publishedBy } from './catalog';

@@ -162,7 +162,7 @@ export class OutboxRelay {
 }
 
 /** Well under Kafka's default message.max.bytes (1 MiB), which bounds a partition's record batch. */
-const MAX_REQUEST_BYTES = 512 * 1024;
+export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /** Consecutive runs of rows whose payloads add up to at most `limit` bytes (a larger row goes alone). */
 export function splitBySize<T extends { payload: Buffer }>(rows: T[], limit: number): T[][] {

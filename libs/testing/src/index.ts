@@ -8,3 +8,5 @@ export { migratedTestSchema } from './database';
 export { testEvent } from './test-event';
 export { listServicesByReflection } from './reflection';
 export { S3TestServer } from './s3-server';
+export { PrivateKafka } from './private-kafka';
+export { freePort } from './free-port';

@@ -1,4 +1,4 @@
-import { type AliasMove, type ApprovalRecord, decide, PromotionRefused, type PromotionSnapshot, rollbackTarget } from './promotion';
+import { type AliasMove, type ApprovalRecord, autoRollbackReason, canaryOver, decide, PromotionRefused, type PromotionSnapshot, rollbackTarget } from './promotion';
 
 const approval = (actor: string, decision: ApprovalRecord['decision'] = 'approve'): ApprovalRecord => ({ actor, decision, reason: 'ok', time: new Date('2024-05-01T10:00:00Z') });
 const pending = (overrides: Partial<PromotionSnapshot> = {}): PromotionSnapshot => ({
@@ -112,5 +112,60 @@ describe('rollbackTarget', () => {
 
   it('has no target for a version the alias never moved to', () => {
     expect(rollbackTarget(history, 7)).toBeUndefined();
+  });
+});
+
+describe('canaryOver', () => {
+  // Newest first: v1, then v2 promoted over it, then v3 promoted over v2 as a canary.
+  const history: AliasMove[] = [
+    { fromVersion: 2, toVersion: 3, kind: 'promotion' },
+    { fromVersion: 1, toVersion: 2, kind: 'promotion' },
+    { fromVersion: 0, toVersion: 1, kind: 'promotion' },
+  ];
+
+  it('is the current version when it was promoted after the stable version held the alias', () => {
+    expect(canaryOver(history, 3, 2)).toBe(3);
+    expect(canaryOver(history, 3, 1)).toBe(3);
+  });
+
+  it('is nothing once the alias is back on the stable version: a replay, or a rollback that already happened', () => {
+    expect(canaryOver([{ fromVersion: 3, toVersion: 2, kind: 'rollback' }, ...history], 2, 2)).toBeUndefined();
+    expect(canaryOver(history, 2, 2)).toBeUndefined();
+  });
+
+  it('is nothing when the stable version only came after the current one, or never held the alias', () => {
+    expect(canaryOver(history.slice(1), 1, 2)).toBeUndefined();
+    expect(canaryOver(history, 3, 7)).toBeUndefined();
+  });
+
+  it('is nothing for a version the alias holds by rollback', () => {
+    const moves: AliasMove[] = [{ fromVersion: 3, toVersion: 1, kind: 'rollback' }, ...history];
+    expect(canaryOver(moves, 1, 2)).toBeUndefined();
+  });
+
+  it('counts a version promoted again after a rollback', () => {
+    const moves: AliasMove[] = [{ fromVersion: 2, toVersion: 3, kind: 'promotion' }, { fromVersion: 3, toVersion: 2, kind: 'rollback' }, ...history];
+    expect(canaryOver(moves, 3, 2)).toBe(3);
+  });
+
+  it('is nothing without a current or a stable version', () => {
+    expect(canaryOver(history, 0, 2)).toBeUndefined();
+    expect(canaryOver(history, 3, 0)).toBeUndefined();
+    expect(canaryOver([], 3, 2)).toBeUndefined();
+  });
+});
+
+describe('autoRollbackReason', () => {
+  const check = (metric: string, canaryValue: number, stableValue: number, limit: number, passed: boolean) => ({ metric, canaryValue, stableValue, limit, passed });
+
+  it('names the reason and the failed checks with their numbers', () => {
+    const checks = [check('error_rate', 0.0912345, 0.01, 0.02, false), check('latency_p99_ms', 12, 11, 13.2, true), check('latency_p99_ms', 40, 11, 13.2, false)];
+    expect(autoRollbackReason('error rate regressed', checks)).toBe(
+      'serving rolled back the canary: error rate regressed; failed checks: error_rate 0.09123 (stable 0.01, limit 0.02), latency_p99_ms 40 (stable 11, limit 13.2)',
+    );
+  });
+
+  it('says something without a reason or failed checks', () => {
+    expect(autoRollbackReason(' ', [check('error_rate', 0.01, 0.01, 0.02, true)])).toBe('serving rolled back the canary: the canary regressed');
   });
 });

@@ -61,3 +61,35 @@ export function rollbackTarget(moves: AliasMove[], currentVersion: number): numb
   const promotion = moves.find((m) => m.kind !== 'rollback' && m.toVersion === currentVersion);
   return promotion && promotion.fromVersion > 0 ? promotion.fromVersion : undefined;
 }
+
+/**
+ * The canary that serving rolled back by itself, if it still holds the alias. Serving names only the
+ * version it kept (`stableVersion`), so the canary is the alias's current version, provided it arrived
+ * by promotion (not by rollback) after `stableVersion` had held the alias. Undefined when the alias is
+ * already back on `stableVersion` (a replay, or a rollback that already happened) or holds anything else.
+ * `moves` are the alias's moves, newest first.
+ */
+export function canaryOver(moves: AliasMove[], currentVersion: number, stableVersion: number): number | undefined {
+  if (currentVersion <= 0 || stableVersion <= 0 || currentVersion === stableVersion) return undefined;
+  const arrival = moves.findIndex((m) => m.kind !== 'delete' && m.toVersion === currentVersion);
+  if (arrival < 0 || moves[arrival].kind === 'rollback') return undefined;
+  return moves.slice(arrival + 1).some((m) => m.kind !== 'delete' && m.toVersion === stableVersion) ? currentVersion : undefined;
+}
+
+/** A guard comparison of a canary against stable, as serving reports it. */
+export interface GuardComparison {
+  metric: string;
+  canaryValue: number;
+  stableValue: number;
+  limit: number;
+  passed: boolean;
+}
+
+const figure = (value: number) => String(Number.isInteger(value) ? value : Number(value.toPrecision(4)));
+
+/** The reason an automatic rollback is recorded with: the one given, and the guard checks the canary failed. */
+export function autoRollbackReason(reason: string, checks: GuardComparison[]): string {
+  const failed = checks.filter((c) => !c.passed).map((c) => `${c.metric} ${figure(c.canaryValue)} (stable ${figure(c.stableValue)}, limit ${figure(c.limit)})`);
+  const given = reason.trim() || 'the canary regressed';
+  return `serving rolled back the canary: ${given}${failed.length > 0 ? `; failed checks: ${failed.join(', ')}` : ''}`;
+}

@@ -11,7 +11,7 @@ import { AuditService } from '../audit/audit.service';
 import { evaluateGates } from '../domain/gates';
 import { type ModelVersion } from '../domain/model-version';
 import { DEFAULT_POLICY, parsePolicyDocument, type PromotionPolicy, type Rollout, validatePolicy, validateRollout } from '../domain/policy';
-import { decide, type Decision, PromotionRefused, rollbackTarget } from '../domain/promotion';
+import { canaryOver, decide, type Decision, PromotionRefused, rollbackTarget } from '../domain/promotion';
 import { AliasRepository } from '../models/alias.repository';
 import { RegisteredModelRepository } from '../models/registered-model.repository';
 import { artifactTo, rolloutTo, signatureTo } from '../registry.mapper';
@@ -217,15 +217,21 @@ export class PromotionService {
     return this.transaction(async (tx) => (await this.rollbackIn(tx, ask, actor))!);
   }
 
-  /** A rollback in the caller's transaction; `expectedFrom` skips it (undefined) when the alias has moved on since it was asked for. */
-  async rollbackIn(tx: SqlExecutor, ask: RollbackAsk, actor: string, expectedFrom?: number): Promise<RollbackResult | undefined> {
+  /**
+   * A rollback in the caller's transaction. `expectedFrom` makes it an automatic rollback, which may come
+   * late or twice and is skipped (undefined) when the alias has moved on since it was asked for: a version
+   * number expects the alias to still hold that version (the canary monitoring named); `'canary'` expects
+   * it to hold a version promoted after `ask.toVersion`, the stable version serving kept, had held it.
+   */
+  async rollbackIn(tx: SqlExecutor, ask: RollbackAsk, actor: string, expectedFrom?: number | 'canary'): Promise<RollbackResult | undefined> {
     await this.lockModel(tx, ask.modelName);
     const policy = (await this.policies.get(ask.modelName, tx))?.policy ?? DEFAULT_POLICY;
     const alias = ask.alias || policy.targetAlias;
     const from = await this.aliases.versionOf(ask.modelName, alias, tx);
-    if (expectedFrom !== undefined && from !== expectedFrom) return undefined;
-    if (!from) throw refused(new PromotionRefused(`"${alias}" of "${ask.modelName}" points at no version; there is nothing to roll back`, 'NO_PREVIOUS_VERSION'));
     const moves = await this.aliases.moves(tx, ask.modelName, alias);
+    if (expectedFrom === 'canary' && canaryOver(moves, from, ask.toVersion ?? 0) === undefined) return undefined;
+    if (typeof expectedFrom === 'number' && from !== expectedFrom) return undefined;
+    if (!from) throw refused(new PromotionRefused(`"${alias}" of "${ask.modelName}" points at no version; there is nothing to roll back`, 'NO_PREVIOUS_VERSION'));
     const to = ask.toVersion || rollbackTarget(moves, from);
     if (ask.toVersion && !moves.some((m) => m.kind === 'promotion' && m.toVersion === ask.toVersion)) {
       throw new RpcError(status.FAILED_PRECONDITION, `version ${ask.toVersion} of "${ask.modelName}" never held "${alias}" by promotion: a rollback restores a version that passed its gates and approvals`, [{ field: 'to_version', description: 'a former holder of the alias, or 0 for the previous one' }], 'NOT_A_FORMER_VERSION');
@@ -240,9 +246,9 @@ export class PromotionService {
     await this.supersedePending(tx, ask.modelName, alias, actor);
     await this.audit.record(tx, { actor, action: 'rollback', modelName: ask.modelName, version: to, reason: ask.reason, before: { alias, version: from }, after: { alias, version: to } });
     await this.outbox.enqueue(tx, Events.modelRolledBack, {
-      modelName: ask.modelName, alias, fromVersion: from, toVersion: to, reason: ask.reason, actor, artifact: artifactTo(restored.artifact), canaryRollbackRequestId: ask.canaryRollbackRequestId ?? '',
+      modelName: ask.modelName, alias, fromVersion: from, toVersion: to, reason: ask.reason, actor, artifact: artifactTo(restored.artifact), signature: signatureTo(restored.signature), canaryRollbackRequestId: ask.canaryRollbackRequestId ?? '',
     });
-    rollbacks.add(1, { automatic: String(Boolean(ask.canaryRollbackRequestId)) });
+    rollbacks.add(1, { automatic: String(expectedFrom !== undefined) });
     return { fromVersion: from, toVersion: to };
   }
 
