@@ -380,7 +380,7 @@ rollout:
       // The canary regressed and serving rolled it back by itself; the event arrives twice.
       const autoRollback = eventsV1.DeploymentChanged.fromPartial({
         modelName: model, revision: 3, stableVersion: stable.version, arms: [{ arm: 'stable', version: stable.version, weight: 1 }],
-        cause: DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_AUTO_ROLLBACK, reason: 'canary error rate regressed', actor: 'service:serving',
+        cause: DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_AUTO_ROLLBACK, reason: 'canary error rate regressed', actor: 'service:serving', rolledBackVersion: canary.version,
         checks: [
           { metric: 'error_rate', canaryValue: 0.12, stableValue: 0.01, limit: 0.02, passed: false },
           { metric: 'latency_p99_ms', canaryValue: 11, stableValue: 10, limit: 12, passed: true },

@@ -57,9 +57,12 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_URL: infra.databaseUrl, METRICS_PORT: String(METRICS_PORT), LOG_LEVEL: 'warn', ARTIFACT_STORE: STORE,
     AUTH_TOKEN_SECRET: SECRET, REGISTRY_ADDRESS: '127.0.0.1:1', SERVING_MAX_BATCH: String(MAX_BATCH), SERVING_SYNC_INTERVAL_MS: '200', SERVING_ROLLOUT_INTERVAL_MS: '200',
     PREDICTION_LOG_LINGER_MS: '5', SERVING_WARMUP_RUNS: '5',
+    // Few slots, so requests queue: a hot swap must not release a version a queued request was routed to.
+    SERVING_MAX_CONCURRENCY: '4',
   };
   const service = new ServiceProcess({ name: 'serving', grpcPort: PORT, workspaceRoot: WORKSPACE, env });
   const probe = new KafkaProbe(infra.kafkaBrokers);
+  const db = new Client({ connectionString: infra.databaseUrl });
   let producer: Producer;
   let client: pb.ServingServiceClient;
   const tokens: Record<string, string> = {};
@@ -75,9 +78,15 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
   const setDeployment = (deployment: Partial<pb.Deployment>, who = 'root', expectedRevision = 0) =>
     call<pb.SetDeploymentResponse>((cb) => client.setDeployment({ deployment: pb.Deployment.fromPartial({ modelName: model, ...deployment }), expectedRevision, reason: 'test' }, as(who), cb));
 
-  async function emit<T>(definition: EventDefinition<T>, payload: T): Promise<void> {
-    await producer.send({ topic: definition.topic, messages: [{ key: definition.key(payload), value: Buffer.from(definition.codec.encode(payload).finish()), headers: envelopeHeaders(newEnvelope(definition)) }] });
+  /** Produces the event as its producer would; resolves to its event id. */
+  async function emit<T>(definition: EventDefinition<T>, payload: T): Promise<string> {
+    const envelope = newEnvelope(definition);
+    await producer.send({ topic: definition.topic, messages: [{ key: definition.key(payload), value: Buffer.from(definition.codec.encode(payload).finish()), headers: envelopeHeaders(envelope) }] });
+    return envelope.id;
   }
+  /** Waits until serving's consumer has handled the event (committed with its effect). */
+  const processed = (eventId: string) =>
+    eventually(async () => expect((await db.query('SELECT 1 FROM serving.processed_events WHERE event_id = $1', [eventId])).rowCount).toBe(1), 30_000);
 
   async function store_(bytes: Uint8Array): Promise<commonV1.ArtifactRef> {
     const stored = await store.put((async function* () { yield bytes; })(), { mediaType: 'application/onnx' });
@@ -89,21 +98,34 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
       modelName: name, version, previousVersion, alias: 'champion', artifact: versions[version], signature, promotionId: randomBytes(8).toString('hex'),
       requestedBy: 'alice', approvedBy: ['bob'], reason: `promote ${version}`, rollout: rollout && commonV1.RolloutStrategy.fromPartial(rollout),
     });
-  const changes = () => probe.on(Events.deploymentChanged.topic).map((m) => eventsV1.DeploymentChanged.decode(m.value!)).filter((e) => e.modelName === model);
-  const logged = () => probe.on(Events.predictionLogged.topic).map((m) => eventsV1.PredictionLogged.decode(m.value!)).filter((e) => e.modelName === model);
-  const metric = async (name: string, port = METRICS_PORT) => {
+  /** A topic's events for this run's model, decoded once each: the prediction log grows to thousands of entries. */
+  const decodedOn = <T extends { modelName: string }>(topic: string, decode: (bytes: Buffer) => T) => {
+    const seen: T[] = [];
+    return () => {
+      for (const message of probe.on(topic).slice(seen.length)) seen.push(decode(message.value!));
+      return seen.filter((e) => e.modelName === model);
+    };
+  };
+  const changes = decodedOn(Events.deploymentChanged.topic, (b) => eventsV1.DeploymentChanged.decode(b));
+  const logged = decodedOn(Events.predictionLogged.topic, (b) => eventsV1.PredictionLogged.decode(b));
+  /** The sum of a Prometheus series over the lines that carry every one of `labels` (e.g. `code="3"`). */
+  const metric = async (name: string, port = METRICS_PORT, labels: string[] = []) => {
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return body.split('\n').filter((line) => line.startsWith(name)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    return body.split('\n').filter((line) => line.startsWith(name) && labels.every((l) => line.includes(l))).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
   };
 
   beforeAll(async () => {
     for (const [subject, roles] of Object.entries({ root: ['admin'], bob: ['approver'], vic: ['viewer'] } as const)) tokens[subject] = await issueToken({ secret: SECRET, subject, roles: [...roles] });
     for (const [version, value] of [[1, 0.1], [2, 0.2], [3, 0.3]] as const) versions[version] = await store_(constant(value));
     versions[4] = await store_(constant(0.4, ['carrier']));
+    await db.connect();
+    // Deployments left by earlier runs name artifacts in their own temporary stores: start from none.
+    if ((await db.query("SELECT to_regclass('serving.deployments') AS t")).rows[0].t) await db.query('TRUNCATE serving.deployments, serving.deployment_history, serving.servable_versions');
     service.start();
     await service.waitUntilServing();
     client = new pb.ServingServiceClient(`127.0.0.1:${PORT}`, grpc.credentials.createInsecure());
-    await probe.start([Events.deploymentChanged.topic, Events.predictionLogged.topic]);
+    // The prediction log's history (every earlier run, benchmarks included) is not this run's business: read it from now on.
+    await probe.start([Events.deploymentChanged.topic, Events.predictionLogged.topic], { fromBeginning: false });
     producer = probe.client.producer();
     await producer.connect();
   }, 120_000);
@@ -114,6 +136,7 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     await probe.stop();
     await service.stop();
     await features.stop();
+    await db.end();
   });
 
   it('deploys a promoted version from the registry event, loaded and warmed, and predicts with it', async () => {
@@ -131,9 +154,8 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     expect((await predict({ instances: [flight(1)], target: { $case: 'alias', value: 'champion' } })).modelVersion).toBe(1);
     expect((await predict({ instances: [flight(1)], target: { $case: 'version', value: 1 } })).modelVersion).toBe(1);
 
-    // The same event again changes nothing.
-    await emit(Events.modelPromoted, promoted(1, 0));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The same promotion again (a second event for it) changes nothing.
+    await processed(await emit(Events.modelPromoted, promoted(1, 0)));
     expect((await getDeployment()).deployment?.revision).toBe(1);
   });
 
@@ -163,8 +185,10 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     // Missing values of nullable inputs are the model's to impute, not errors.
     const partial = await predict({ instances: [{ features: { origin: text('SFO') }, entityKey: undefined }] });
     expect(Math.fround(probability(partial))).toBe(Math.fround(0.1));
-    // Failed requests are counted by status code; the server still answers.
-    expect(await metric('serving_requests_total{')).toBeGreaterThanOrEqual(10);
+    // Refused requests are counted by status code (INVALID_ARGUMENT = 3, NOT_FOUND = 5), with the model; the server still answers.
+    expect(await metric('serving_requests_total{', METRICS_PORT, ['rpc_grpc_status_code="3"', `model="${model}"`])).toBeGreaterThanOrEqual(6);
+    expect(await metric('serving_requests_total{', METRICS_PORT, ['rpc_grpc_status_code="5"', `model="${model}"`])).toBeGreaterThanOrEqual(2);
+    expect(await metric('serving_request_duration_count{', METRICS_PORT, [`model="${model}"`, 'version="1"', 'arm="stable"'])).toBeGreaterThanOrEqual(4);
     expect((await predict({ instances: [flight(1)] })).modelVersion).toBe(1);
   });
 
@@ -219,6 +243,14 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
       const missing = await bad({ inputs: [{ name: 'distance', datatype: 'FP32', shape: [1, 1], contents: { fp32_contents: [1] } }] });
       expect(missing.details).toContain('origin');
       expect((await bad({ model_name: `nope-${run}`, inputs: [] })).code).toBe(grpc.status.NOT_FOUND);
+      const empty = await bad({ inputs: [] });
+      expect([empty.code, empty.details]).toEqual([grpc.status.INVALID_ARGUMENT, expect.stringContaining('distance')]);
+      const rows = MAX_BATCH + 1;
+      const oversized = await bad({ inputs: [
+        { name: 'distance', datatype: 'FP32', shape: [rows, 1], contents: { fp32_contents: Array.from({ length: rows }, () => 1) } },
+        { name: 'origin', datatype: 'BYTES', shape: [rows, 1], contents: { bytes_contents: Array.from({ length: rows }, () => Buffer.from('SFO')) } },
+      ] });
+      expect([oversized.code, violations(oversized)]).toEqual([grpc.status.INVALID_ARGUMENT, ['inputs']]);
       expect((await ask('ServerLive', {})).live).toBe(true);
     } finally {
       (oip as unknown as grpc.Client).close();
@@ -241,7 +273,7 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
         );
       }
     };
-    const clients = Array.from({ length: 6 }, client_);
+    const clients = Array.from({ length: 16 }, client_);
     await eventually(() => expect(seen.length).toBeGreaterThan(200));
     await emit(Events.modelPromoted, promoted(2, 1));
     await eventually(() => expect(changes().some((c) => c.stableVersion === 2)).toBe(true), 30_000);
@@ -256,6 +288,21 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     const { deployment, arms } = await getDeployment();
     // Immediate rollout: version 1 is unloaded once drained.
     expect([deployment?.stableVersion, arms.map((a) => a.version)]).toEqual([2, [2]]);
+  });
+
+  it('switches blue/green: the promoted version serves, the previous one stays warm as standby, and switching back is instant', async () => {
+    await processed(await emit(Events.modelPromoted, promoted(3, 2, { kind: commonV1.RolloutKind.ROLLOUT_KIND_BLUE_GREEN })));
+    const { deployment, arms } = await getDeployment();
+    expect([deployment?.stableVersion, deployment?.blueGreen?.standbyVersion]).toEqual([3, 2]);
+    expect(arms.map((a) => [a.arm, a.version, a.state])).toEqual([['stable', 3, pb.LoadState.LOAD_STATE_READY], ['standby', 2, pb.LoadState.LOAD_STATE_READY]]);
+    expect((await predict({ instances: [flight(1)] })).modelVersion).toBe(3);
+    // The standby is warm: switching to it loads nothing, and it answers at once.
+    const loads = await metric('serving_model_load_duration_count');
+    expect(loads).toBeGreaterThanOrEqual(3);
+    await setDeployment({ stableVersion: 2, blueGreen: { standbyVersion: 3 } });
+    expect((await predict({ instances: [flight(1)] })).modelVersion).toBe(2);
+    expect(await metric('serving_model_load_duration_count')).toBe(loads);
+    await setDeployment({ stableVersion: 2 });
   });
 
   it('sends a canary its weight of traffic, keeps A/B assignment sticky by key, and checks who may change deployments', async () => {
@@ -305,8 +352,9 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     const ids = Array.from({ length: 200 }, (_, i) => `shadow-${run}-${i}`);
     const answers = await Promise.all(ids.map((requestId) => predict({ instances: [flight(10)], requestId })));
     expect(answers.every((a) => a.modelVersion === 2 && a.arm === 'stable' && Math.fround(probability(a)) === Math.fround(0.2))).toBe(true);
+    const wanted = new Set(ids);
     await eventually(() => {
-      const shadowed = logged().filter((l) => l.arm === 'shadow' && ids.includes(l.requestId));
+      const shadowed = logged().filter((l) => l.arm === 'shadow' && wanted.has(l.requestId));
       expect(shadowed.length).toBe(ids.length);
       expect(shadowed.every((l) => l.modelVersion === 3 && l.statusCode === 0 && Math.fround(l.instances[0].outputs.probability.doubleValues[0]) === Math.fround(0.3))).toBe(true);
     }, 30_000);
@@ -327,8 +375,11 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     try {
       await emit(Events.modelPromoted, promoted(3, 2, { kind: commonV1.RolloutKind.ROLLOUT_KIND_CANARY, canaryWeight: 0.2, canarySteps: [0.5, 1], stepInterval: { seconds: 1, nanos: 0 }, rollbackGuard: guard }));
       await eventually(async () => expect((await getDeployment()).deployment).toMatchObject({ stableVersion: 3, canary: undefined }), 60_000);
-      const steps = changes().filter((c) => c.cause === eventsV1.DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_ROLLOUT_STEP);
-      expect(steps.map((s) => [s.stableVersion, s.arms.find((a) => a.arm === 'canary')?.weight ?? null])).toEqual([[2, 0.5], [3, null]]);
+      // The outbox ships the last step's event shortly after the revision is stored.
+      await eventually(() => {
+        const steps = changes().filter((c) => c.cause === eventsV1.DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_ROLLOUT_STEP);
+        expect(steps.map((s) => [s.stableVersion, s.arms.find((a) => a.arm === 'canary')?.weight ?? null])).toEqual([[2, 0.5], [3, null]]);
+      });
       expect(failures).toEqual([]);
 
       // Version 4 needs an input callers do not send: every request it gets fails.
@@ -350,10 +401,10 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     expect((await getDeployment()).deployment?.canary).toBeUndefined();
     expect((await predict({ instances: [flight(10)] })).modelVersion).toBe(3);
 
+    expect(rollback.rolledBackVersion).toBe(4);
     // The registry rolls the alias back too (it follows AUTO_ROLLBACK); its event is then a no-op here.
     const revision = (await getDeployment()).deployment!.revision;
-    await emit(Events.modelRolledBack, eventsV1.ModelRolledBack.fromPartial({ modelName: model, alias: 'champion', fromVersion: 4, toVersion: 3, reason: 'serving rolled back', actor: 'service:serving', artifact: versions[3], signature: SIGNATURE }));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await processed(await emit(Events.modelRolledBack, eventsV1.ModelRolledBack.fromPartial({ modelName: model, alias: 'champion', fromVersion: 4, toVersion: 3, reason: 'serving rolled back', actor: 'service:serving', artifact: versions[3], signature: SIGNATURE })));
     expect((await getDeployment()).deployment!.revision).toBe(revision);
   });
 
@@ -402,7 +453,7 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     // Enrichment needs the feature service's address at start-up: a second replica of the same deployments points at the fake.
     const replica = new ServiceProcess({
       name: 'serving', grpcPort: PORT + 10, workspaceRoot: WORKSPACE,
-      env: { ...env, METRICS_PORT: String(METRICS_PORT + 10), FEATURE_ADDRESS: `127.0.0.1:${port}` },
+      env: { ...env, METRICS_PORT: String(METRICS_PORT + 10), FEATURE_ADDRESS: `127.0.0.1:${port}`, SERVING_MAX_CONCURRENCY: '1', SERVING_MAX_QUEUE: '2' },
     });
     replica.start();
     try {
@@ -422,12 +473,29 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
       expect([fallback.predictions[0].features.distance.kind?.value, fallback.predictions[0].defaultedFeatures]).toEqual([500, ['distance']]);
       await eventually(async () => expect(await metric('serving_enrichment_fallbacks_total{', METRICS_PORT + 10)).toBeGreaterThanOrEqual(1));
 
+      // Slow lookups: one request runs, two wait, the rest are refused at once instead of piling up.
+      features.failing = false;
+      features.delayMs = 300;
+      const burst = await Promise.allSettled(Array.from({ length: 8 }, () => ask({ instances: [keyed] })));
+      const refusedCodes = burst.flatMap((r) => (r.status === 'rejected' ? [(r.reason as grpc.ServiceError).code] : []));
+      expect(burst.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+      expect(refusedCodes.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(refusedCodes)).toEqual(new Set([grpc.status.RESOURCE_EXHAUSTED]));
+      // A deadline shorter than the lookup: the server cuts the lookup at the deadline and ends the call DEADLINE_EXCEEDED itself
+      // (its own count by status code says so; a server that ignored the deadline would count a success).
+      const late = await failure(call<pb.PredictResponse>((cb) => replicaClient.predict(pb.PredictRequest.fromPartial({ modelName: model, instances: [keyed] }), new grpc.Metadata(), { deadline: Date.now() + 100 }, cb)));
+      expect(late.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      await eventually(async () => expect(await metric('serving_requests_total{', METRICS_PORT + 10, ['rpc_grpc_status_code="4"', `model="${model}"`])).toBe(1));
+      features.delayMs = 0;
+
+      features.failing = true;
       await setDeployment({ stableVersion: 3, enrichment: { ...enrichment, fallback: pb.FeatureFallback.FEATURE_FALLBACK_ERROR } });
       await eventually(async () => expect(((await failure(ask({ instances: [keyed] })))).code).toBe(grpc.status.UNAVAILABLE), 30_000);
       replicaClient.close();
     } finally {
       await replica.stop();
       features.failing = false;
+      features.delayMs = 0;
       await setDeployment({ stableVersion: 3 });
     }
   });

@@ -4,6 +4,7 @@ import { type CallContext, RpcError, type ServiceImplementation } from '@mlops/g
 import { GrpcController } from '@mlops/platform';
 import { inference } from '@mlops/proto';
 import { oipToFeeds, splitOutputs, toOipOutputs } from './domain/tensors';
+import { DeploymentService } from './deployments/deployment.service';
 import { DeploymentSync } from './deployments/deployment-sync';
 import { type LoadedModel } from './runtime/loaded-model';
 import { Predictor } from './predict/predictor';
@@ -37,15 +38,16 @@ export class InferenceController implements ServiceImplementation<typeof inferen
   constructor(
     private readonly predictor: Predictor,
     private readonly sync: DeploymentSync,
+    private readonly deployments: DeploymentService,
   ) {}
 
   serverLive(): Promise<inference.ServerLiveResponse> {
     return Promise.resolve({ live: true });
   }
 
-  /** Ready once every stored deployment is loaded and warm in this replica. */
-  serverReady(): Promise<inference.ServerReadyResponse> {
-    return Promise.resolve({ ready: this.sync.ready });
+  /** Ready once every stored deployment is live in this replica at its stored revision (loaded and warm). */
+  async serverReady(): Promise<inference.ServerReadyResponse> {
+    return { ready: this.sync.ready && (await this.deployments.allLive()) };
   }
 
   serverMetadata(): Promise<inference.ServerMetadataResponse> {

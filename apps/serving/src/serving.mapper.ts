@@ -104,8 +104,7 @@ export function deploymentSpecFrom(d: pb.Deployment): DeploymentSpec {
     ...(rollout ? { rollout } : {}),
     ...(enrichment ? { enrichment } : {}),
     nanPolicy: d.nanPolicy === pb.NanPolicy.NAN_POLICY_AS_MISSING ? 'as_missing' : 'reject',
-    // proto3 cannot tell 0 from unset; the documented default is 1 (log everything).
-    logSampleRate: d.logSampleRate || 1,
+    logSampleRate: d.logSampleRate ?? 1,
     alias: d.alias || DEFAULT_ALIAS,
   };
 }

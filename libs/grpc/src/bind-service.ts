@@ -71,12 +71,17 @@ function unimplemented(path: string) {
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> & grpc.ServerDuplexStream<unknown, unknown>;
 
-function contextOf(call: AnyCall, path: string): CallContext {
+/** The call's context, and `settle` to call once the answer is sent. */
+function contextOf(call: AnyCall, path: string): { ctx: CallContext; settle: () => void } {
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled or deadline exceeded')));
+  let settled = false;
+  // grpc-js emits 'cancelled' when the stream closes, answered or not: only an unanswered call is cancelled.
+  call.on('cancelled', () => {
+    if (!settled) controller.abort(new RpcError(grpc.status.CANCELLED, 'call cancelled or deadline exceeded'));
+  });
   const deadline = call.getDeadline();
   const deadlineDate = deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined;
-  return { method: path, metadata: call.metadata, signal: controller.signal, deadline: deadlineDate };
+  return { ctx: { method: path, metadata: call.metadata, signal: controller.signal, deadline: deadlineDate }, settle: () => (settled = true) };
 }
 
 function adapt(method: grpc.MethodDefinition<unknown, unknown>, run: (...args: unknown[]) => unknown, logger: ErrorLogger): grpc.UntypedHandleCall {
@@ -88,16 +93,18 @@ function adapt(method: grpc.MethodDefinition<unknown, unknown>, run: (...args: u
   if (!method.responseStream) {
     const unary = (call: AnyCall, callback: grpc.sendUnaryData<unknown>) => {
       const started = process.hrtime.bigint();
-      const ctx = contextOf(call, path);
+      const { ctx, settle } = contextOf(call, path);
       const input = method.requestStream ? call : call.request;
       Promise.resolve()
         .then(() => run(input, ctx))
         .then(
           (response) => {
+            settle();
             finish(started, grpc.status.OK);
             callback(null, response);
           },
           (error: unknown) => {
+            settle();
             const serviceError = toStatus(error);
             finish(started, serviceError.code ?? grpc.status.UNKNOWN);
             callback(serviceError);
@@ -109,7 +116,7 @@ function adapt(method: grpc.MethodDefinition<unknown, unknown>, run: (...args: u
 
   const streaming = (call: AnyCall) => {
     const started = process.hrtime.bigint();
-    const ctx = contextOf(call, path);
+    const { ctx, settle } = contextOf(call, path);
     const input = method.requestStream ? call : call.request;
     void (async () => {
       try {
@@ -117,12 +124,14 @@ function adapt(method: grpc.MethodDefinition<unknown, unknown>, run: (...args: u
           if (ctx.signal.aborted) return;
           if (!call.write(message)) await once(call, 'drain', { signal: ctx.signal });
         }
+        settle();
         finish(started, grpc.status.OK);
         call.end();
       } catch (error) {
         const serviceError = toStatus(error);
         finish(started, serviceError.code ?? grpc.status.UNKNOWN);
         if (!ctx.signal.aborted) call.emit('error', serviceError);
+        settle();
       }
     })();
   };

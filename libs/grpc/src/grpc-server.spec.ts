@@ -36,11 +36,15 @@ describe('GrpcServer', () => {
   let port: number;
   const aborted: string[] = [];
   let releaseSlow: () => void = () => undefined;
+  let lastEchoSignal: AbortSignal | undefined;
 
   beforeAll(async () => {
     server = new GrpcServer({ host: '127.0.0.1', port: 0, shutdownTimeoutMs: 300, descriptorSet: Buffer.alloc(0), logger });
     server.addService(EchoService, {
-      echo: async (request) => info(`echo:${request.reason}`),
+      echo: async (request, ctx: CallContext) => {
+        lastEchoSignal = ctx.signal;
+        return info(`echo:${request.reason}`);
+      },
       fail: async (request) => {
         if (request.reason === 'bad') throw RpcError.invalidArgument('reason is not allowed', [{ field: 'reason', description: 'must not be "bad"' }]);
         throw new Error('database password=hunter2 leaked?');
@@ -85,6 +89,12 @@ describe('GrpcServer', () => {
 
   it('answers unary calls', async () => {
     expect((await unary('echo', 'hi')).reason).toBe('echo:hi');
+  });
+
+  it('does not abort the signal of a call that was answered (grpc-js reports every closed stream as cancelled)', async () => {
+    await unary('echo', 'answered');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lastEchoSignal?.aborted).toBe(false);
   });
 
   it('sends RpcError as its status with field violations in the standard details', async () => {

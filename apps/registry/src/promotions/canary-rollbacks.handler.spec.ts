@@ -36,6 +36,12 @@ describe('CanaryRollbacksHandler', () => {
     );
   });
 
+  it('expects the canary serving names to still hold the alias, so a later promotion is never undone', async () => {
+    const rollbackIn = jest.fn().mockResolvedValue(undefined);
+    await handlerWith(rollbackIn).onDeploymentChanged(autoRollback({ rolledBackVersion: 3 }), envelope, tx);
+    expect(rollbackIn).toHaveBeenCalledWith(tx, expect.objectContaining({ toVersion: 2 }), SERVING_ACTOR, 3);
+  });
+
   it.each([
     DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_PROMOTION, DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_ROLLBACK, DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_ROLLOUT_STEP,
     DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_API, DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_CANARY_ROLLBACK_REQUEST, DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_UNSPECIFIED,

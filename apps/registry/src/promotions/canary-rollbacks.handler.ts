@@ -44,9 +44,10 @@ export class CanaryRollbacksHandler {
   }
 
   /**
-   * Serving rolled a canary back by itself (error rate or latency regressed). Its event names only the
-   * stable version it kept, so the canary is whichever version the alias holds, if that one was promoted
-   * after the stable version. Other causes of a deployment change are serving's own business.
+   * Serving rolled a canary back by itself (error rate or latency regressed). Its event names the
+   * canary it removed, which must still hold the alias; an event without it (older serving) leaves the
+   * registry to infer the canary: the alias's version, if it was promoted after the stable version.
+   * Other causes of a deployment change are serving's own business.
    */
   @OnEvent(Events.deploymentChanged)
   async onDeploymentChanged(change: eventsV1.DeploymentChanged, envelope: EventEnvelope, tx: SqlExecutor): Promise<void> {
@@ -57,7 +58,7 @@ export class CanaryRollbacksHandler {
       source,
       ask: { modelName: change.modelName, toVersion: change.stableVersion, reason: autoRollbackReason(change.reason, change.checks) },
       actor: SERVING_ACTOR,
-      expectedFrom: 'canary',
+      expectedFrom: change.rolledBackVersion > 0 ? change.rolledBackVersion : 'canary',
     });
   }
 

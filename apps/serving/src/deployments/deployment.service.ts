@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Metadata, status } from '@grpc/grpc-js';
 import { Events, OutboxWriter } from '@mlops/events';
 import { RpcError } from '@mlops/grpc';
-import { type TransactionRunner } from '@mlops/persistence';
+import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { LOGGER, TRANSACTION_RUNNER } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
 import { type Deployment, type DeploymentSpec } from '../domain/deployment';
@@ -16,11 +16,14 @@ import { LiveDeployments } from './live-deployments';
 /** Computes the next spec from the stored deployment (undefined: nothing to change). Runs twice: once to preload, once under the lock. */
 export type NextDeployment = (current: Deployment | undefined) => DeploymentTransition | undefined;
 
-/** Who changes the deployment, and the guard comparisons behind an automatic rollback. */
+/** Who changes the deployment; for an automatic rollback, the canary it removes and the guard checks behind it. */
 export interface ChangeAuthor {
   actor: string;
   checks?: GuardCheck[];
+  rolledBackVersion?: number;
 }
+
+const RETRY_FAILED_REVISION_MS = 15_000;
 
 /** Where in a deployment a version appears, for errors that name the field. */
 function fieldOf(spec: DeploymentSpec, version: number): string {
@@ -41,7 +44,7 @@ function fieldOf(spec: DeploymentSpec, version: number): string {
 @Injectable()
 export class DeploymentService {
   /** Revisions that failed to go live here, so the sync loop does not reload a broken model every tick. */
-  private readonly failedRevisions = new Map<string, number>();
+  private readonly failedRevisions = new Map<string, { revision: number; retryAt: number }>();
 
   constructor(
     private readonly deployments: DeploymentRepository,
@@ -67,7 +70,7 @@ export class DeploymentService {
     if (violations.length > 0) throw RpcError.invalidArgument(`invalid deployment: ${violations[0].field} ${violations[0].description}`, violations);
     for (const version of versionsOf(spec)) await this.catalog.resolve(spec.modelName, version, caller, fieldOf(spec, version));
     try {
-      const stored = await this.change(spec.modelName, () => ({ spec, cause: 'api', reason }), { actor }, expectedRevision);
+      const stored = await this.change(spec.modelName, () => ({ spec, cause: 'api', reason }), { actor }, { expectedRevision });
       return stored ?? (await this.deployments.get(spec.modelName))!;
     } catch (error) {
       if (!(error instanceof ModelLoadError)) throw error;
@@ -79,32 +82,18 @@ export class DeploymentService {
 
   /**
    * Applies `next` to the stored deployment; returns the new revision, or undefined when `next`
-   * found nothing to change. A version that fails to load stops the change (ModelLoadError).
+   * found nothing to change. A version that fails to load before the change is stored stops it
+   * (ModelLoadError). With `tx`, the change is written in the caller's transaction (an event
+   * handler's, so the event is marked processed together with its effect).
    */
-  async change(modelName: string, next: NextDeployment, author: ChangeAuthor, expectedRevision = 0): Promise<Deployment | undefined> {
-    const candidate = next(await this.deployments.get(modelName))?.spec;
+  async change(modelName: string, next: NextDeployment, author: ChangeAuthor, options: { expectedRevision?: number; tx?: SqlExecutor } = {}): Promise<Deployment | undefined> {
+    const candidate = next(await this.deployments.get(modelName, options.tx))?.spec;
     if (!candidate) return undefined;
     const servables = await this.live.servablesOf(candidate);
     return this.pool.holding(servables, async () => {
-      const stored = await this.transaction(async (tx) => {
-        const current = await this.deployments.lock(tx, modelName);
-        const revision = current?.revision ?? 0;
-        if (expectedRevision && revision !== expectedRevision) {
-          throw new RpcError(status.ABORTED, `the deployment of "${modelName}" is at revision ${revision}, not ${expectedRevision}: read it again and retry`, [{ field: 'expected_revision', description: `current revision is ${revision}` }], 'REVISION_CHANGED');
-        }
-        const transition = next(current);
-        if (!transition) return undefined;
-        const { spec } = transition;
-        const change: DeploymentChange = { cause: transition.cause, reason: transition.reason, actor: author.actor, checks: author.checks };
-        const saved = await this.deployments.put(tx, spec, revision, change);
-        await this.outbox.enqueue(tx, Events.deploymentChanged, {
-          modelName, revision: saved.revision, stableVersion: spec.stableVersion, arms: armsOf(spec).map(armTo), cause: CAUSE[change.cause],
-          reason: change.reason, actor: change.actor, checks: change.checks ?? [],
-        });
-        return saved;
-      });
-      // Under the lock the transition may have named other versions than the preloaded ones (a concurrent change); activation loads them.
-      if (stored) await this.live.activate(stored);
+      const write = (tx: SqlExecutor) => this.write(tx, modelName, next, author, options.expectedRevision ?? 0);
+      const stored = options.tx ? await write(options.tx) : await this.transaction(write);
+      if (stored) await this.goLive(stored);
       return stored;
     });
   }
@@ -113,15 +102,49 @@ export class DeploymentService {
   async synchronize(): Promise<void> {
     const revisions = await this.deployments.revisions();
     for (const [modelName, revision] of revisions) {
-      if (revision <= this.live.revisionOf(modelName) || this.failedRevisions.get(modelName) === revision) continue;
+      if (revision <= this.live.revisionOf(modelName)) continue;
+      const failed = this.failedRevisions.get(modelName);
+      if (failed?.revision === revision && Date.now() < failed.retryAt) continue;
       const deployment = await this.deployments.get(modelName);
-      if (!deployment) continue;
-      try {
-        await this.live.activate(deployment);
-      } catch (error) {
-        this.failedRevisions.set(modelName, revision);
-        this.logger.error({ err: error, model: modelName, revision }, 'a stored deployment could not go live in this replica; it keeps serving the previous revision');
-      }
+      if (deployment) await this.goLive(deployment);
+    }
+  }
+
+  /** Whether every stored deployment is live in this replica at its stored revision (OIP ServerReady). */
+  async allLive(): Promise<boolean> {
+    const revisions = await this.deployments.revisions();
+    return [...revisions].every(([modelName, revision]) => this.live.revisionOf(modelName) >= revision);
+  }
+
+  private async write(tx: SqlExecutor, modelName: string, next: NextDeployment, author: ChangeAuthor, expectedRevision: number): Promise<Deployment | undefined> {
+    const current = await this.deployments.lock(tx, modelName);
+    const revision = current?.revision ?? 0;
+    if (expectedRevision && revision !== expectedRevision) {
+      throw new RpcError(status.ABORTED, `the deployment of "${modelName}" is at revision ${revision}, not ${expectedRevision}: read it again and retry`, [{ field: 'expected_revision', description: `current revision is ${revision}` }], 'REVISION_CHANGED');
+    }
+    const transition = next(current);
+    if (!transition) return undefined;
+    const { spec } = transition;
+    const change: DeploymentChange = { cause: transition.cause, reason: transition.reason, actor: author.actor, checks: author.checks };
+    const saved = await this.deployments.put(tx, spec, revision, change);
+    await this.outbox.enqueue(tx, Events.deploymentChanged, {
+      modelName, revision: saved.revision, stableVersion: spec.stableVersion, arms: armsOf(spec).map(armTo), cause: CAUSE[change.cause],
+      reason: change.reason, actor: change.actor, checks: change.checks ?? [], rolledBackVersion: author.rolledBackVersion ?? 0,
+    });
+    return saved;
+  }
+
+  /**
+   * Makes a stored revision live here. A failure (a version the stored revision names that will not
+   * load) leaves the previous revision serving; the sync loop tries again after a pause.
+   */
+  private async goLive(deployment: Deployment): Promise<void> {
+    try {
+      await this.live.activate(deployment);
+      this.failedRevisions.delete(deployment.modelName);
+    } catch (error) {
+      this.failedRevisions.set(deployment.modelName, { revision: deployment.revision, retryAt: Date.now() + RETRY_FAILED_REVISION_MS });
+      this.logger.error({ err: error, model: deployment.modelName, revision: deployment.revision }, 'a stored deployment could not go live in this replica; it keeps serving the previous revision and will retry');
     }
   }
 }

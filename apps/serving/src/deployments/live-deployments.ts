@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
-import { type Deployment } from '../domain/deployment';
+import { type Deployment, type DeploymentSpec } from '../domain/deployment';
 import { versionsOf } from '../domain/deployments';
 import { type ServableVersion, versionKey } from '../domain/servable-version';
 import { type LoadedModel } from '../runtime/loaded-model';
@@ -55,7 +55,7 @@ export class LiveDeployments {
   }
 
   /** Servable records of the versions a deployment names (stored before the deployment was). */
-  async servablesOf(deployment: Pick<Deployment, 'modelName'> & Parameters<typeof versionsOf>[0]): Promise<ServableVersion[]> {
+  async servablesOf(deployment: DeploymentSpec): Promise<ServableVersion[]> {
     return Promise.all(
       versionsOf(deployment).map(async (version) => {
         const servable = await this.versions.get(deployment.modelName, version);
@@ -68,12 +68,15 @@ export class LiveDeployments {
   private async swapIn(deployment: Deployment): Promise<void> {
     if (deployment.revision <= this.revisionOf(deployment.modelName)) return;
     const servables = await this.servablesOf(deployment);
-    const models = new Map<number, LoadedModel>();
-    for (const servable of servables) models.set(servable.version, await this.pool.ensure(servable));
-    if (deployment.revision <= this.revisionOf(deployment.modelName)) return;
-    this.live.set(deployment.modelName, { deployment, models });
-    this.logger.info({ model: deployment.modelName, revision: deployment.revision, versions: [...models.keys()], cause: deployment.changeCause }, 'deployment live');
-    this.pool.retainOnly(this.referenced());
+    // Held while loading: another model's swap must not unload a version loaded here but not live yet.
+    await this.pool.holding(servables, () => {
+      if (deployment.revision <= this.revisionOf(deployment.modelName)) return Promise.resolve();
+      const models = new Map(servables.map((s) => [s.version, this.pool.get(s.modelName, s.version)!]));
+      this.live.set(deployment.modelName, { deployment, models });
+      this.logger.info({ model: deployment.modelName, revision: deployment.revision, versions: [...models.keys()], cause: deployment.changeCause }, 'deployment live');
+      this.pool.retainOnly(this.referenced());
+      return Promise.resolve();
+    });
   }
 
   private referenced(): Set<string> {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, Events, UnprocessableEventError } from '@mlops/events';
+import { type SqlExecutor } from '@mlops/persistence';
 import { LOGGER, OnEvent } from '@mlops/platform';
 import { type eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
@@ -27,20 +28,21 @@ export class RegistryEventsHandler {
   ) {}
 
   @OnEvent(Events.modelPromoted)
-  async onModelPromoted(event: eventsV1.ModelPromoted, envelope: EventEnvelope): Promise<void> {
+  async onModelPromoted(event: eventsV1.ModelPromoted, envelope: EventEnvelope, tx: SqlExecutor): Promise<void> {
     await this.learn(event.modelName, event.version, event.artifact, event.signature);
     const promotion = { modelName: event.modelName, version: event.version, previousVersion: event.previousVersion, alias: event.alias, rollout: rolloutFrom(event.rollout) };
     const actor = event.approvedBy.length > 0 ? event.approvedBy.join(', ') : event.requestedBy;
-    await this.apply(event.modelName, envelope, (current) => afterPromotion(current, promotion, DEFAULTS, new Date()), actor);
+    await this.apply(tx, event.modelName, envelope, (current) => afterPromotion(current, promotion, DEFAULTS, new Date()), actor);
   }
 
   @OnEvent(Events.modelRolledBack)
-  async onModelRolledBack(event: eventsV1.ModelRolledBack, envelope: EventEnvelope): Promise<void> {
+  async onModelRolledBack(event: eventsV1.ModelRolledBack, envelope: EventEnvelope, tx: SqlExecutor): Promise<void> {
     if (event.signature) await this.learn(event.modelName, event.toVersion, event.artifact, event.signature);
     const rollback = { fromVersion: event.fromVersion, toVersion: event.toVersion, alias: event.alias };
-    await this.apply(event.modelName, envelope, (current) => (current ? afterRollback(current, rollback) : undefined), event.actor);
+    await this.apply(tx, event.modelName, envelope, (current) => (current ? afterRollback(current, rollback) : undefined), event.actor);
   }
 
+  /** Committed on its own (an idempotent insert of immutable facts): the deployment change reads it from another connection. */
   private async learn(modelName: string, version: number, artifact: eventsV1.ModelPromoted['artifact'], signature: eventsV1.ModelPromoted['signature']): Promise<void> {
     if (!artifact?.digest) throw new UnprocessableEventError(`version ${version} of "${modelName}" comes without an artifact; serving cannot load it`);
     const servable: ServableVersion = { modelName, version, artifactDigest: artifact.digest, artifactSize: artifact.sizeBytes, signature: signatureFrom(signature) };
@@ -48,9 +50,10 @@ export class RegistryEventsHandler {
     await this.versions.put(servable);
   }
 
-  private async apply(modelName: string, envelope: EventEnvelope, next: NextDeployment, actor: string): Promise<void> {
+  /** In the consumer's transaction: the event counts as processed exactly when its change is stored, so a redelivery never repeats it. */
+  private async apply(tx: SqlExecutor, modelName: string, envelope: EventEnvelope, next: NextDeployment, actor: string): Promise<void> {
     try {
-      const stored = await this.deployments.change(modelName, next, { actor: actor || 'service:registry' });
+      const stored = await this.deployments.change(modelName, next, { actor: actor || 'service:registry' }, { tx });
       if (stored) this.logger.info({ model: modelName, revision: stored.revision, stable: stored.stableVersion, event: envelope.type }, 'deployment follows the registry');
     } catch (error) {
       if (error instanceof ModelLoadError) throw new UnprocessableEventError(error.message);

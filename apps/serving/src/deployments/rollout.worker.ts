@@ -52,7 +52,7 @@ export class RolloutWorker implements OnServiceReady, OnServiceStop {
     const stillThisCanary = (current: Deployment | undefined) => current !== undefined && current.canary?.version === canaryVersion;
     if (evaluation.verdict === 'fail') {
       const why = `canary version ${canaryVersion} regressed against stable version ${deployment.stableVersion}: ${describeFailedChecks(evaluation.checks)}`;
-      const stored = await this.deployments.change(modelName, (current) => (stillThisCanary(current) ? withoutCanary(current!, why, 'auto_rollback') : undefined), { actor: ACTOR, checks: evaluation.checks });
+      const stored = await this.deployments.change(modelName, (current) => (stillThisCanary(current) ? withoutCanary(current!, why, 'auto_rollback') : undefined), { actor: ACTOR, checks: evaluation.checks, rolledBackVersion: canaryVersion });
       if (stored) {
         autoRollbacks.add(1, { model: modelName });
         this.stats.forget(modelName, 'canary', canaryVersion);

@@ -67,12 +67,14 @@ const duration = meter.createHistogram('serving.request.duration', {
 const refused = meter.createCounter('serving.admission.refused', { description: 'Requests refused before running: queue_full (RESOURCE_EXHAUSTED) or abandoned while queued' });
 const shadowSkipped = meter.createCounter('serving.shadow.skipped', { description: 'Shadow copies not run because the shadow queue was full' });
 
+const abortCode = (ctx: CallContext): status => (ctx.deadline && ctx.deadline.getTime() <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED);
+
 /** Errors below are the client's or the model's; anything else is a bug and stays INTERNAL. */
 function asRpcError(error: unknown, ctx: CallContext): unknown {
   if (error instanceof InvalidInputError) return RpcError.invalidArgument(error.message, error.violations);
   if (error instanceof AdmissionRefused) {
     if (error.reason === 'queue_full') return new RpcError(status.RESOURCE_EXHAUSTED, error.message, [], 'OVERLOADED');
-    return new RpcError(ctx.deadline && ctx.deadline.getTime() <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED, error.message);
+    return new RpcError(abortCode(ctx), error.message);
   }
   return error;
 }
@@ -101,7 +103,8 @@ export class Predictor {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.admission = new Admission(config.SERVING_MAX_CONCURRENCY, config.SERVING_MAX_QUEUE);
-    this.shadowAdmission = new Admission(config.SERVING_MAX_CONCURRENCY, config.SERVING_MAX_QUEUE);
+    // Inference shares the event loop with callers: a few shadow copies at a time, the rest wait their turn.
+    this.shadowAdmission = new Admission(Math.max(1, Math.floor(config.SERVING_MAX_CONCURRENCY / 8)), config.SERVING_MAX_QUEUE);
     meter.createObservableGauge('serving.admission.queued', { description: 'Requests waiting for a slot' }).addCallback((gauge) => gauge.observe(this.admission.queued));
   }
 
@@ -147,20 +150,31 @@ export class Predictor {
       requests.add(1, { model: target.modelName, version: '', arm: '', protocol: target.protocol, 'rpc.grpc.status_code': codeOf(error) });
       throw error;
     }
+    const releaseModel = route.model.hold();
     let release: (() => void) | undefined;
     try {
       release = await this.admission.acquire(ctx.signal);
       const prepared = await prepare(route);
-      if (ctx.signal.aborted) throw new RpcError(status.DEADLINE_EXCEEDED, 'the deadline passed before inference');
+      // The deadline itself, not only the signal: a lookup cut at the deadline returns the instant it passes.
+      if (ctx.signal.aborted || (ctx.deadline && ctx.deadline.getTime() <= Date.now())) throw new RpcError(abortCode(ctx), 'the caller cancelled or its deadline passed before inference');
       const inferred = await infer(route.model, prepared);
       release();
       release = undefined;
+      releaseModel();
       const latencyMs = performance.now() - started;
-      this.account(target, route, id, latencyMs, status.OK, '', inferred);
-      this.mirror(target, route, id, prepared, infer);
+      // After the response is written: the log entry and the shadow copy never delay it, and cannot fail it.
+      setImmediate(() => {
+        try {
+          this.account(target, route, id, latencyMs, status.OK, '', inferred);
+          this.mirror(target, route, id, prepared, infer);
+        } catch (error) {
+          this.logger.error({ err: error, model: target.modelName }, 'accounting for a served prediction failed');
+        }
+      });
       return { result: inferred.result, route, requestId: id };
     } catch (error) {
       release?.();
+      releaseModel();
       const rpcError = asRpcError(error, ctx);
       if (error instanceof AdmissionRefused) refused.add(1, { model: target.modelName, reason: error.reason });
       else this.account(target, route, id, performance.now() - started, codeOf(rpcError), (rpcError as Error).message);
@@ -197,6 +211,7 @@ export class Predictor {
       return;
     }
     const shadowRoute: Route = { live: route.live, arm: 'shadow', model: shadow };
+    const releaseModel = shadow.hold();
     void Promise.resolve(admitted).then(async (release) => {
       const started = performance.now();
       try {
@@ -208,6 +223,7 @@ export class Predictor {
         if (!(rpcError instanceof RpcError)) this.logger.warn({ err: error, model: target.modelName, version: shadow.servable.version }, 'shadow inference failed');
       } finally {
         release();
+        releaseModel();
       }
     });
   }

@@ -30,8 +30,10 @@ export interface PredictionRecord {
 @Injectable()
 export class PredictionLog implements OnServiceReady, OnServiceStop {
   private readonly publisher: BufferedPublisher;
+  private readonly capacity: number;
 
   constructor(@Inject(KAFKA) kafka: KafkaClient, @Inject(SERVICE_CONFIG) config: ServingConfig, @Inject(LOGGER) logger: Logger) {
+    this.capacity = config.PREDICTION_LOG_BUFFER;
     this.publisher = new BufferedPublisher({
       kafka, logger, name: 'prediction-log',
       maxBuffered: config.PREDICTION_LOG_BUFFER, maxBatch: Math.min(config.PREDICTION_LOG_BATCH, config.PREDICTION_LOG_BUFFER), lingerMs: config.PREDICTION_LOG_LINGER_MS,
@@ -49,9 +51,11 @@ export class PredictionLog implements OnServiceReady, OnServiceStop {
   }
 
   record(record: PredictionRecord): void {
+    // A full buffer drops (and counts) the entry anyway: do not spend time building its instances.
+    const room = this.publisher.pending < this.capacity;
     this.publisher.publish(Events.predictionLogged, {
       requestId: record.requestId, modelName: record.modelName, modelVersion: record.version, arm: record.arm, deploymentRevision: record.revision,
-      instances: record.statusCode === 0 ? record.instances() : [],
+      instances: room && record.statusCode === 0 ? record.instances() : [],
       latency: { seconds: Math.floor(record.latencyMs / 1000), nanos: Math.round((record.latencyMs % 1000) * 1e6) },
       predictedAt: record.predictedAt, statusCode: record.statusCode, errorMessage: record.errorMessage, sampleRate: record.sampleRate, protocol: record.protocol,
     });

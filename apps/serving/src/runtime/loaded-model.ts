@@ -2,7 +2,7 @@ import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { type ServableVersion } from '../domain/servable-version';
 import { type FeedTensor, type OutputTensor } from '../domain/tensors';
 
-/** One model version open in onnxruntime, with the requests still using it counted for draining. */
+/** One model version open in onnxruntime, with the requests holding it counted for draining. */
 export class LoadedModel {
   private inFlight = 0;
   private drained?: () => void;
@@ -13,23 +13,29 @@ export class LoadedModel {
     readonly loadedAt: Date,
   ) {}
 
-  get busy(): boolean {
-    return this.inFlight > 0;
+  /**
+   * Holds the session open for a request from the moment it is routed here until it is done:
+   * a request waiting for admission or online features when the version is swapped out still
+   * runs on it. Call the returned function once.
+   */
+  hold(): () => void {
+    this.inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.inFlight === 0) this.drained?.();
+    };
   }
 
-  /** Runs the graph. The session stays open until every run started on it has finished. */
+  /** Runs the graph; the caller holds the model (see {@link hold}). */
   async run(feeds: Readonly<Record<string, FeedTensor>>, outputNames: readonly string[]): Promise<Record<string, OutputTensor>> {
     const tensors: Record<string, Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) tensors[name] = new Tensor(feed.type, feed.data, feed.dims);
-    this.inFlight++;
-    try {
-      return await this.session.run(tensors, outputNames);
-    } finally {
-      if (--this.inFlight === 0) this.drained?.();
-    }
+    return this.session.run(tensors, outputNames);
   }
 
-  /** Resolves once no run is in flight (or at the timeout), then releases the native session. */
+  /** Resolves once no request holds the model (or at the timeout), then releases the native session. */
   async unload(timeoutMs: number): Promise<{ forced: boolean }> {
     let forced = false;
     if (this.inFlight > 0) {

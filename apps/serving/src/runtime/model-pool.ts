@@ -118,7 +118,8 @@ export class ModelPool {
       const outputs = servable.signature.outputs.map((o) => o.name);
       const feeds = warmUpFeeds(servable.signature);
       try {
-        for (let i = 0; i < this.config.SERVING_WARMUP_RUNS; i++) await new LoadedModel(servable, session, new Date()).run(feeds, outputs);
+        const warming = new LoadedModel(servable, session, new Date());
+        for (let i = 0; i < this.config.SERVING_WARMUP_RUNS; i++) await warming.run(feeds, outputs);
       } catch (error) {
         await session.release();
         throw new ModelLoadError(`the model fails on a warm-up input shaped by its signature: ${(error as Error).message}`);

@@ -45,6 +45,9 @@ export class VersionCatalog implements OnModuleDestroy {
     const found = response.modelVersion;
     if (!found?.artifact?.digest) throw new RpcError(status.FAILED_PRECONDITION, `${field}: version ${version} of model "${modelName}" has no artifact`, [{ field, description: 'has no artifact' }], 'NO_ARTIFACT');
     const servable: ServableVersion = { modelName, version, artifactDigest: found.artifact.digest, artifactSize: found.artifact.sizeBytes, signature: signatureFrom(found.signature) };
+    if (servable.signature.inputs.length === 0 || servable.signature.outputs.length === 0) {
+      throw new RpcError(status.FAILED_PRECONDITION, `${field}: version ${version} of model "${modelName}" has no signature; serving cannot check inputs for it`, [{ field, description: 'has no signature' }], 'NO_SIGNATURE');
+    }
     await this.versions.put(servable);
     return servable;
   }
