@@ -1,4 +1,5 @@
 import { context, metrics, type ObservableResult, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { type Producer } from 'kafkajs';
 import { backoffDelay, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
@@ -250,8 +251,9 @@ export class BufferedPublisher {
 
   /**
    * One produce request, grouped by topic. Its span joins the first event's trace and links the
-   * others, so a prediction's trace continues into Kafka; with the kafkajs instrumentation active,
-   * its producer spans (children of this one) replace the context in the headers.
+   * others. The kafkajs instrumentation is suppressed for it: it would add a span per message (a
+   * large share of a busy server's CPU) and replace each event's own trace context in its headers,
+   * where each event keeps the trace of the call that published it.
    */
   private async send(part: OutgoingEvent[], byTopic: Map<string, OutgoingEvent[]>): Promise<void> {
     const [first] = part;
@@ -268,7 +270,7 @@ export class BufferedPublisher {
     };
     await tracer.startActiveSpan(`${this.options.name} publish`, { kind: SpanKind.INTERNAL, attributes, links }, parent, async (span) => {
       try {
-        await this.producer.sendBatch({
+        await context.with(suppressTracing(context.active()), () => this.producer.sendBatch({
           // The partition leader's acknowledgement only: losing the last few records of a sampled
           // telemetry stream in a leader failover is acceptable, and not waiting for the replicas
           // keeps each send short, so the buffer drains fast. Lifecycle events go through the
@@ -278,7 +280,7 @@ export class BufferedPublisher {
             topic,
             messages: events.map(({ key, payload, headers }) => ({ key, value: payload, headers })),
           })),
-        });
+        }));
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
