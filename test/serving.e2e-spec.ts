@@ -11,7 +11,7 @@ import { type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { LocalArtifactStore } from '@mlops/artifacts';
 import { issueToken } from '@mlops/auth';
-import { envelopeHeaders, type EventDefinition, Events, newEnvelope } from '@mlops/events';
+import { envelopeHeaders, type EventDefinition, Events, headerText, newEnvelope } from '@mlops/events';
 import { decodeStatusDetails } from '@mlops/grpc';
 import { commonV1, eventsV1, servingV1 as pb } from '@mlops/proto';
 import { eventually, freePort, infrastructure, KafkaProbe, PrivateKafka, ServiceProcess } from '@mlops/testing';
@@ -362,6 +362,17 @@ describe('serving on real Kafka and PostgreSQL: rollouts from registry events, h
     expect(stableLog).toHaveLength(ids.length);
     expect(stableLog[0]).toMatchObject({ modelVersion: 2, protocol: 'predict', sampleRate: 1, statusCode: 0 });
     expect(stableLog[0].instances[0].inputs).toEqual({ distance: double(10), origin: text('SFO') });
+
+    // One trace from the caller through the prediction log: the caller's trace id reaches both entries' Kafka headers.
+    const traceId = randomBytes(16).toString('hex');
+    const metadata = new grpc.Metadata();
+    metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+    const traced = `traced-${run}`;
+    await call<pb.PredictResponse>((cb) => client.predict(pb.PredictRequest.fromPartial({ modelName: model, instances: [flight(10)], requestId: traced }), metadata, cb));
+    await eventually(() => {
+      const entries = probe.on(Events.predictionLogged.topic).filter((m) => eventsV1.PredictionLogged.decode(m.value!).requestId === traced);
+      expect(entries.map((m) => [eventsV1.PredictionLogged.decode(m.value!).arm, headerText(m.headers, 'traceparent')?.split('-')[1]]).sort()).toEqual([['shadow', traceId], ['stable', traceId]]);
+    });
   });
 
   it('steps a canary through its rollout while it passes its guard, and rolls back a canary that fails it', async () => {

@@ -6,7 +6,7 @@ import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { LOGGER, TRANSACTION_RUNNER } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
 import { type Deployment, type DeploymentSpec } from '../domain/deployment';
-import { armsOf, type DeploymentTransition, type GuardCheck, validateDeploymentSpec, versionsOf } from '../domain/deployments';
+import { armsOf, asRequested, type DeploymentTransition, type GuardCheck, validateDeploymentSpec, versionsOf } from '../domain/deployments';
 import { ModelLoadError, ModelPool } from '../runtime/model-pool';
 import { armTo, CAUSE } from '../serving.mapper';
 import { VersionCatalog } from '../versions/version-catalog';
@@ -70,7 +70,8 @@ export class DeploymentService {
     if (violations.length > 0) throw RpcError.invalidArgument(`invalid deployment: ${violations[0].field} ${violations[0].description}`, violations);
     for (const version of versionsOf(spec)) await this.catalog.resolve(spec.modelName, version, caller, fieldOf(spec, version));
     try {
-      const stored = await this.change(spec.modelName, () => ({ spec, cause: 'api', reason }), { actor }, { expectedRevision });
+      const requested = asRequested(spec, new Date());
+      const stored = await this.change(spec.modelName, () => ({ spec: requested, cause: 'api', reason }), { actor }, { expectedRevision });
       return stored ?? (await this.deployments.get(spec.modelName))!;
     } catch (error) {
       if (!(error instanceof ModelLoadError)) throw error;

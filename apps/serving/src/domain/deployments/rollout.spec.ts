@@ -1,6 +1,6 @@
 import { type Deployment, type DeploymentSpec, type RolloutKind, type RolloutStrategy } from '../deployment';
 import { validateDeploymentSpec } from './deployment-rules';
-import { afterPromotion, afterRollback, advanceRollout, type Promotion, withoutCanary } from './rollout';
+import { afterPromotion, afterRollback, advanceRollout, asRequested, type Promotion, withoutCanary } from './rollout';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
 const later = (ms: number) => new Date(now.getTime() + ms);
@@ -258,5 +258,19 @@ describe('withoutCanary', () => {
 
   it('changes nothing without a canary', () => {
     expect(withoutCanary(deployed(), 'whatever')).toBeUndefined();
+  });
+});
+
+describe('asRequested', () => {
+  it('starts a requested canary with steps on its first weight now, so the rollout worker steps it', () => {
+    const requested = deployed({ canary: { version: 4, weight: 0.1 }, rollout: canaryRollout() });
+    expect(asRequested(requested, now)).toStrictEqual({ ...requested, progress: { step: -1, stepStartedAt: now } });
+    expect(advanceRollout(asRequested(requested, now), later(600_000), 'pass')?.spec.canary).toEqual({ version: 4, weight: 0.25 });
+  });
+
+  it('stores anything else as given, without progress the caller may have sent', () => {
+    const fixed = deployed({ canary: { version: 4, weight: 0.1 }, rollout: canaryRollout({ canarySteps: [] }), progress: { step: 2, stepStartedAt: now } });
+    expect(asRequested(fixed, now)).toStrictEqual(deployed({ canary: { version: 4, weight: 0.1 }, rollout: canaryRollout({ canarySteps: [] }) }));
+    expect(asRequested(deployed(), now)).toStrictEqual(deployed());
   });
 });

@@ -184,3 +184,13 @@ export function withoutCanary(current: DeploymentSpec, why: string, cause: Extra
     reason: `canary version ${current.canary.version} rolled back, version ${current.stableVersion} serves all traffic: ${why}`,
   };
 }
+
+/**
+ * A deployment set by a person, ready to be stepped: a canary with rollout steps starts on its first
+ * weight now (the progress a promotion would have set); anything else is stored as given.
+ */
+export function asRequested(spec: DeploymentSpec, now: Date): DeploymentSpec {
+  const requested = without(spec, 'progress');
+  if (!requested.canary || !requested.rollout || requested.rollout.canarySteps.length === 0) return requested;
+  return { ...requested, progress: { step: -1, stepStartedAt: now } };
+}
