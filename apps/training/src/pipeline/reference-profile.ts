@@ -1,6 +1,6 @@
 import { commonV1 } from '@mlops/proto';
 import { type ReferenceProfile } from '../domain/pipeline/run-pipeline';
-import { type FeatureProfile, QUANTILES } from '../domain/profile';
+import { type FeatureProfile, QUANTILES, SAMPLE_SEED } from '../domain/profile';
 
 /** The domain's profile in the shared wire format monitoring reads (counts rather than rates). */
 export function referenceProfileOf(profile: ReferenceProfile, snapshotId: string): commonV1.ReferenceProfile {
@@ -25,7 +25,7 @@ function featureProfileOf(p: FeatureProfile): commonV1.FeatureProfile {
         value: {
           min: p.min, max: p.max, mean: p.mean, stddev: p.std,
           quantiles: p.quantiles.map((value, i) => ({ level: QUANTILES[i], value })),
-          binEdges: p.histogram.edges, binCounts: p.histogram.counts, sampleValues: [], sampleSeed: 0,
+          binEdges: p.histogram.edges, binCounts: p.histogram.counts, sampleValues: p.sample, sampleSeed: SAMPLE_SEED,
         },
       },
     };
