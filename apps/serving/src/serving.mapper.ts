@@ -55,7 +55,7 @@ function rolloutTo(r: RolloutStrategy | undefined): commonV1.RolloutStrategy | u
   });
 }
 
-export function scalarFrom(value: commonV1.FeatureValue | undefined): Scalar {
+function scalarFrom(value: commonV1.FeatureValue | undefined): Scalar {
   const kind = value?.kind;
   if (!kind || kind.$case === 'nullValue') return null;
   return kind.value;

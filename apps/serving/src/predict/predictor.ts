@@ -106,6 +106,7 @@ export class Predictor {
     // Inference shares the event loop with callers: a few shadow copies at a time, the rest wait their turn.
     this.shadowAdmission = new Admission(Math.max(1, Math.floor(config.SERVING_MAX_CONCURRENCY / 8)), config.SERVING_MAX_QUEUE);
     meter.createObservableGauge('serving.admission.queued', { description: 'Requests waiting for a slot' }).addCallback((gauge) => gauge.observe(this.admission.queued));
+    meter.createObservableGauge('serving.admission.running', { description: 'Requests being worked on (enrichment and inference)' }).addCallback((gauge) => gauge.observe(this.admission.running));
   }
 
   get maxBatch(): number {
