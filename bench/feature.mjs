@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { call, percentile, until } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
@@ -19,10 +20,7 @@ const CALLS = 1_000;
 const [INGESTION_PORT, FEATURE_PORT] = [22251, 22252];
 const run = randomBytes(3).toString('hex');
 const dataset = `bench_feat_${run}`;
-const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const str = (value) => ({ kind: { $case: 'stringValue', value } });
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 function startService(name, port, extra = {}) {
   return spawn(process.execPath, [join(root, `dist/apps/${name}/src/main.js`)], {
@@ -31,19 +29,6 @@ function startService(name, port, extra = {}) {
   });
 }
 
-async function until(probe, what, timeoutMs = 1_800_000) {
-  const started = Date.now();
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (Date.now() - started > timeoutMs) throw error;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 const contract = [
   `dataset: ${dataset}`, 'version: 1.0.0', 'entity_keys: [origin]', 'event_time_field: date', 'fields:',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { parquetReadObjects } from 'hyparquet';
+import { call } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
@@ -100,7 +101,6 @@ async function rawConsume() {
   return ended - started;
 }
 
-const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
 
 async function ingest() {
   const children = Array.from({ length: REPLICAS }, (_, i) =>

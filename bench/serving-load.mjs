@@ -8,6 +8,7 @@
 // skipped and counted). Prints one JSON line: count, rps, p50 and p99 in ms, errors.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { percentile } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
@@ -60,6 +61,6 @@ if (rps > 0) {
 }
 const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
 latencies.sort((a, b) => a - b);
-const at = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
+const at = (p) => percentile(latencies, p) ?? Number.NaN;
 console.log(JSON.stringify({ count: latencies.length + errors, rps: latencies.length / elapsed, p50: at(50), p99: at(99), errors, skipped }));
 client.close();

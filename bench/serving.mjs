@@ -13,10 +13,11 @@
 // BENCH_CPU_PROF=<dir> runs serving with --cpu-prof and leaves its profile there.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { call, sleep, until } from './support.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
@@ -57,8 +58,6 @@ copyFileSync(join(root, 'libs/proto/src/generated/descriptor-set.binpb'), PROTOS
 // kafkajs 2 sets a negative timeout on Node 24 (TimeoutNegativeWarning, harmless); other warnings still print.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => warning.name !== 'TimeoutNegativeWarning' && console.warn(`${warning.name}: ${warning.message}`));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const call = (fn) => new Promise((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
 
 // Every child is killed on the way out, whatever the way out is.
 const children = new Set();
@@ -73,19 +72,6 @@ const killAll = () => {
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 
-async function until(probe, what, timeoutMs = 60_000) {
-  const started = Date.now();
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (Date.now() - started > timeoutMs) throw error;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 /** A stand-in server from bench/grpc-echo.mjs, in its own process; resolves once it listens. */
 function startStub(role, port, args = []) {
@@ -144,7 +130,7 @@ function ghzBinary() {
     execFileSync(process.env.GO ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go'), ['install', `github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}`], {
       env: { ...process.env, GOPATH: gopath, GOBIN: join(root, '.bench/bin'), GOCACHE: join(gopath, 'cache'), GOFLAGS: '-modcacherw' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
-    execFileSync('sh', ['-c', `echo ${GHZ_VERSION} > '${stamp}'`]);
+    writeFileSync(stamp, `${GHZ_VERSION}\n`);
     return bin;
   } catch (error) {
     console.log(`ghz could not be installed (${String(error.stderr ?? error.message).trim().split('\n').pop()}); using the Node generator bench/serving-load.mjs instead`);
@@ -315,7 +301,7 @@ try {
   await until(async () => {
     const answer = await call((cb) => client.predict(pb.PredictRequest.fromJSON({ ...enriched, returnFeatures: true }), cb));
     return answer.predictions[0].features.origin_delay_7d?.kind?.value === 14.2 ? true : undefined;
-  }, 'enrichment to apply');
+  }, 'enrichment to apply', 60_000);
   await warm(PORT, enriched);
   const enrSat = await measure(`(b) enriched, 1 instance, ${CONCURRENCY} in flight`, PORT, serving.pid, enriched, saturate);
   const enrHalf = await measure(`(b) enriched, 1 instance, at ${Math.round(enrSat.rps / 2)} req/s (50%)`, PORT, serving.pid, enriched, { ...saturate, rps: enrSat.rps / 2 });

@@ -1,9 +1,9 @@
-import { commonV1, registryV1 as pb } from '@mlops/proto';
+import { commonV1, enumName, registryV1 as pb } from '@mlops/proto';
 import { type AuditEntry } from './domain/audit-chain';
 import { type GateResult } from './domain/gates';
 import { type LineageGraph } from './domain/lineage';
 import { type ArtifactRef, type Lineage, type ModelVersion, type NewModelVersion, type Stage } from './domain/model-version';
-import { type MetricGate, type PromotionPolicy, type Rollout, type RolloutKind } from './domain/policy';
+import { DEFAULT_ALIAS, type MetricGate, type PromotionPolicy, type Rollout, type RolloutKind } from './domain/policy';
 import { type PromotionState } from './domain/promotion';
 import { type RegisteredModel } from './domain/registered-model';
 import { type Signature, type TensorDecl } from './domain/signature';
@@ -11,12 +11,6 @@ import { type StoredPolicy } from './promotions/policy.repository';
 import { type Promotion } from './promotions/promotion.repository';
 
 /* Proto messages <-> domain values. Enums travel as their OIP / lower-case names inside the domain. */
-
-/** The value's name without its prefix; '' when unset (`…_UNSPECIFIED`) or unknown. */
-const enumName = <E extends Record<string, string | number>>(e: E, value: number, prefix: string): string => {
-  const name = (e as Record<number, string>)[value];
-  return name && name !== 'UNRECOGNIZED' && !name.endsWith('_UNSPECIFIED') ? name.slice(prefix.length) : '';
-};
 
 const tensorFrom = (t: commonV1.TensorSpec): TensorDecl => ({ name: t.name, datatype: enumName(commonV1.TensorDataType, t.datatype, 'TENSOR_DATA_TYPE_'), shape: t.shape });
 const tensorTo = (t: TensorDecl): commonV1.TensorSpec =>
@@ -102,7 +96,7 @@ const gateFrom = (g: pb.MetricGate): MetricGate => ({
 /** A structured policy; an unset direction is refused by the caller (see `unsetDirections`). */
 export function policyFrom(p: pb.PromotionPolicy): PromotionPolicy {
   return {
-    targetAlias: p.targetAlias || 'champion', metricGates: p.metricGates.map(gateFrom),
+    targetAlias: p.targetAlias || DEFAULT_ALIAS, metricGates: p.metricGates.map(gateFrom),
     maxP99LatencyMs: p.maxP99Latency ? seconds(p.maxP99Latency) * 1000 : undefined,
     requiredApprovals: p.requiredApprovals, allowAutomaticPromotion: p.allowAutomaticPromotion,
     rollout: rolloutFrom(p.rollout ?? commonV1.RolloutStrategy.fromPartial({})),
@@ -125,7 +119,7 @@ export function policyTo(modelName: string, stored: StoredPolicy | undefined, po
   };
 }
 
-export function gateResultTo(r: GateResult): pb.GateResult {
+function gateResultTo(r: GateResult): pb.GateResult {
   return {
     passed: r.passed, championVersion: r.championVersion, policyRevision: r.policyRevision, evaluatedAt: r.evaluatedAt,
     checks: r.checks.map((c) => ({ name: c.name, metric: c.metric, candidateValue: c.candidateValue ?? Number.NaN, championValue: c.championValue, threshold: c.threshold ?? Number.NaN, passed: c.passed, message: c.message })),

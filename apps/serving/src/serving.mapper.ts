@@ -1,17 +1,12 @@
-import { commonV1, eventsV1, servingV1 as pb } from '@mlops/proto';
+import { commonV1, enumName, eventsV1, servingV1 as pb } from '@mlops/proto';
 import {
   type ArmVersion, type ChangeCause, type Deployment, type DeploymentSpec, type Enrichment, type RollbackGuard, type RolloutKind, type RolloutStrategy, type Scalar,
 } from './domain/deployment';
+import { type ServableVersion } from './domain/servable-version';
 import { type FeatureKind, type ModelSignature, type OipDatatype, type TensorSpec } from './domain/signature';
 import { type InstanceOutput } from './domain/tensors';
 
 /* Proto messages <-> domain values. Enums travel as lower-case or OIP names inside the domain. */
-
-/** The value's name without its prefix; '' when unset (`…_UNSPECIFIED`) or unknown. */
-const enumName = <E extends Record<string, string | number>>(e: E, value: number, prefix: string): string => {
-  const name = (e as Record<number, string>)[value];
-  return name && name !== 'UNRECOGNIZED' && !name.endsWith('_UNSPECIFIED') ? name.slice(prefix.length) : '';
-};
 
 const tensorFrom = (t: commonV1.TensorSpec): TensorSpec => {
   const featureType = enumName(commonV1.DataType, t.featureType, 'DATA_TYPE_').toLowerCase() as FeatureKind | '';
@@ -22,6 +17,11 @@ const tensorFrom = (t: commonV1.TensorSpec): TensorSpec => {
 };
 
 export const signatureFrom = (s: commonV1.ModelSignature | undefined): ModelSignature => ({ inputs: (s?.inputs ?? []).map(tensorFrom), outputs: (s?.outputs ?? []).map(tensorFrom) });
+
+/** A version's record from the artifact and signature the registry sent (callers check both are there). */
+export const servableFrom = (modelName: string, version: number, artifact: commonV1.ArtifactRef, signature: commonV1.ModelSignature | undefined): ServableVersion => ({
+  modelName, version, artifactDigest: artifact.digest, artifactSize: artifact.sizeBytes, signature: signatureFrom(signature),
+});
 
 const millis = (d: { seconds: number; nanos: number } | undefined): number => (d ? d.seconds * 1000 + Math.round(d.nanos / 1e6) : 0);
 const duration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });

@@ -1,8 +1,9 @@
-import { context, metrics, type ObservableResult, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, metrics, type ObservableResult, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { type Producer } from 'kafkajs';
 import { backoffDelay, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
+import { batchTraceContext } from './batch-trace';
 import { envelopeHeaders, type EventEnvelope, HEADER, newEnvelope } from './envelope';
 import { type EventDefinition } from './event-definition';
 import { createProducer, type KafkaClient } from './kafka';
@@ -46,8 +47,8 @@ interface OutgoingEvent {
   topic: string;
   key: string;
   payload: Buffer;
+  /** Envelope headers and the publishing call's trace context. */
   headers: Record<string, string>;
-  traceContext: Record<string, string>;
 }
 
 const meter = metrics.getMeter('@mlops/events');
@@ -105,6 +106,11 @@ export class BufferedPublisher {
     return this.queue.length + this.batch.length;
   }
 
+  /** Whether publish() would drop an event now: a caller can skip building one. */
+  get full(): boolean {
+    return this.pending >= this.options.maxBuffered;
+  }
+
   get droppedTotal(): number {
     return this.dropped;
   }
@@ -127,7 +133,7 @@ export class BufferedPublisher {
    */
   publish<T>(definition: EventDefinition<T>, payload: T): boolean {
     if (this.stopRequested.signal.aborted) return this.drop(definition.topic, 'shutdown');
-    if (this.pending >= this.options.maxBuffered) {
+    if (this.full) {
       if (!this.reportedFull) {
         this.reportedFull = true;
         this.log.warn({ maxBuffered: this.options.maxBuffered }, 'buffer full; dropping new events until it drains');
@@ -257,11 +263,8 @@ export class BufferedPublisher {
    */
   private async send(part: OutgoingEvent[], byTopic: Map<string, OutgoingEvent[]>): Promise<void> {
     const [first] = part;
-    const parent = propagation.extract(ROOT_CONTEXT, first.traceContext);
-    const links = part.slice(1).flatMap((event) => {
-      const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, event.traceContext));
-      return linked ? [{ context: linked }] : [];
-    });
+    // The headers carry each event's trace context (the propagator reads only traceparent/tracestate).
+    const { parent, links } = batchTraceContext(part.map((event) => event.headers));
     const attributes = {
       'messaging.system': 'kafka',
       'messaging.destination.name': [...byTopic.keys()].join(','),
@@ -333,7 +336,6 @@ function encode(event: WaitingEvent): OutgoingEvent {
     key: definition.key(payload),
     payload: Buffer.from(definition.codec.encode(payload).finish()),
     headers: { ...envelopeHeaders(envelope), ...traceContext },
-    traceContext,
   };
 }
 

@@ -1,8 +1,9 @@
-import { metrics, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { metrics, SpanKind, trace } from '@opentelemetry/api';
 import { type Producer } from 'kafkajs';
 import { type TransactionRunner } from '@mlops/persistence';
 import { sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
+import { batchTraceContext } from './batch-trace';
 import { HEADER } from './envelope';
 
 export interface OutboxRelayOptions {
@@ -133,11 +134,7 @@ export class OutboxRelay {
    */
   private async sendGroup(group: OutboxRow[]): Promise<void> {
     const [first] = group;
-    const parent = propagation.extract(ROOT_CONTEXT, first.trace_context);
-    const links = group.slice(1).flatMap((row) => {
-      const linked = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, row.trace_context));
-      return linked ? [{ context: linked }] : [];
-    });
+    const { parent, links } = batchTraceContext(group.map((row) => row.trace_context));
     const attributes = { 'messaging.destination.name': first.topic, 'messaging.message.id': first.headers[HEADER.id], 'messaging.batch.message_count': group.length };
     await tracer.startActiveSpan(`outbox publish ${first.topic}`, { kind: SpanKind.INTERNAL, attributes, links }, parent, async (span) => {
       try {

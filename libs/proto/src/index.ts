@@ -13,6 +13,7 @@ export * as eventsV1 from './events-v1';
 export * as inference from './generated/inference/grpc_predict_v2';
 export { Status } from './generated/google/rpc/status';
 export { BadRequest, BadRequest_FieldViolation, ErrorInfo } from './generated/google/rpc/error_details';
+export { enumName } from './enum-name';
 
 /** The buf image of every proto, loaded by servers for gRPC reflection. */
 export const descriptorSetPath = join(__dirname, 'generated', 'descriptor-set.binpb');

@@ -23,7 +23,6 @@ export class ArtifactsService {
   async upload(header: UploadHeader, chunks: AsyncIterable<Uint8Array>): Promise<PutResult> {
     const limit = this.config.ARTIFACT_MAX_BYTES;
     if (header.expectedDigest && !isDigest(header.expectedDigest)) throw RpcError.invalidArgument('expected_digest is not a sha256 digest', [{ field: 'header.expected_digest', description: '"sha256:" and 64 lower-case hex digits, or empty' }]);
-    if (header.sizeBytes > limit) throw tooLarge(limit);
     try {
       return await this.store.put(chunks, { expectedDigest: header.expectedDigest || undefined, expectedSizeBytes: header.sizeBytes || undefined, maxBytes: limit, mediaType: header.mediaType || undefined });
     } catch (error) {

@@ -8,7 +8,7 @@ export class UnloadableModelError extends Error {
   override name = 'UnloadableModelError';
 }
 
-export interface Inspection {
+interface Inspection {
   observed: ObservedSignature;
   /** Single-row inference latency on this host, measured on inputs shaped by the signature. */
   latencyP99Ms: number;

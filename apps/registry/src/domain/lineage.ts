@@ -28,9 +28,9 @@ export interface VersionLineage {
   lineage: Lineage;
 }
 
-export const versionNodeId = (modelName: string, version: number) => `model_version:${modelName}/${version}`;
-export const runNodeId = (runId: string) => `training_run:${runId}`;
-export const snapshotNodeId = (snapshotId: string) => `snapshot:${snapshotId}`;
+const versionNodeId = (modelName: string, version: number) => `model_version:${modelName}/${version}`;
+const runNodeId = (runId: string) => `training_run:${runId}`;
+const snapshotNodeId = (snapshotId: string) => `snapshot:${snapshotId}`;
 
 /** A graph that adds each node and edge once, keeping the order they were first added in. */
 class GraphBuilder {
@@ -69,12 +69,14 @@ export function upstreamGraph(subject: VersionLineage): LineageGraph {
     if (lineage.entitySetDigest) attributes.entity_set_digest = lineage.entitySetDigest;
     graph.edge(run, graph.node({ id: snapshotNodeId(lineage.datasetSnapshotId), kind: 'DATASET_SNAPSHOT', name: lineage.dataset, version: lineage.datasetSnapshotId, attributes }), 'trained_on');
   }
+  let featureService: string | undefined;
   if (lineage.featureService) {
     const { name, version: v } = lineage.featureService;
-    graph.edge(run, graph.node({ id: `feature_service:${name}/${v}`, kind: 'FEATURE_SERVICE', name, version: String(v), attributes: {} }), 'uses_features');
+    featureService = graph.node({ id: `feature_service:${name}/${v}`, kind: 'FEATURE_SERVICE', name, version: String(v), attributes: {} });
+    graph.edge(run, featureService, 'uses_features');
   }
   for (const view of lineage.featureViews) {
-    const from = lineage.featureService ? `feature_service:${lineage.featureService.name}/${lineage.featureService.version}` : run;
+    const from = featureService ?? run;
     graph.edge(from, graph.node({ id: `feature_view:${view.name}/${view.version}`, kind: 'FEATURE_VIEW', name: view.name, version: String(view.version), attributes: {} }), 'includes');
   }
   if (lineage.codeCommit) {

@@ -43,7 +43,7 @@ export interface PromotionPolicy {
 
 export const DEFAULT_ALIAS = 'champion';
 export const LATENCY_METRIC = 'latency_p99_ms';
-export const MAX_APPROVALS = 10;
+const MAX_APPROVALS = 10;
 
 /** Without a policy a model is still governed: four eyes, no gates, switched at once. */
 export const DEFAULT_POLICY: PromotionPolicy = {

@@ -29,7 +29,7 @@ export class PromotionRefused extends Error {
   }
 }
 
-export type ApprovalOutcome = { kind: 'promote' } | { kind: 'superseded'; currentVersion: number } | { kind: 'pending'; missing: number } | { kind: 'rejected' };
+type ApprovalOutcome = { kind: 'promote' } | { kind: 'superseded'; currentVersion: number } | { kind: 'pending'; missing: number } | { kind: 'rejected' };
 
 /**
  * What an approval or rejection does to a pending promotion. Four eyes: the requester cannot decide
@@ -77,7 +77,7 @@ export function canaryOver(moves: AliasMove[], currentVersion: number, stableVer
 }
 
 /** A guard comparison of a canary against stable, as serving reports it. */
-export interface GuardComparison {
+interface GuardComparison {
   metric: string;
   canaryValue: number;
   stableValue: number;

@@ -5,7 +5,7 @@ import { RpcError } from '@mlops/grpc';
 import { type SqlExecutor, type TransactionRunner } from '@mlops/persistence';
 import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { AuditService } from '../audit/audit.service';
-import { ALIAS_NAME, DEFAULT_POLICY } from '../domain/policy';
+import { ALIAS_NAME } from '../domain/policy';
 import { type NewRegisteredModel, type RegisteredModel, validateNewRegisteredModel } from '../domain/registered-model';
 import { PolicyRepository } from '../promotions/policy.repository';
 import { ModelVersionRepository } from '../versions/model-version.repository';
@@ -83,7 +83,7 @@ export class RegisteredModelService {
   /** Locks the model; refuses the alias its promotion policy governs (the default policy governs "champion"). */
   private async lockUngoverned(tx: SqlExecutor, modelName: string, alias: string): Promise<void> {
     if (!(await this.models.lock(tx, modelName))) throw RpcError.notFound(`registered model "${modelName}" not found`);
-    const governed = (await this.policies.get(modelName, tx))?.policy.targetAlias ?? DEFAULT_POLICY.targetAlias;
+    const governed = (await this.policies.effective(modelName, tx)).policy.targetAlias;
     if (alias === governed) {
       throw new RpcError(status.FAILED_PRECONDITION, `"${alias}" is governed by the promotion policy of "${modelName}": it moves only by RequestPromotion and Rollback`, [{ field: 'alias', description: 'a free alias, e.g. "challenger"' }], 'GOVERNED_ALIAS');
     }

@@ -1,13 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SqlExecutor } from '@mlops/persistence';
-import { type PromotionPolicy } from '../domain/policy';
+import { DEFAULT_POLICY, type PromotionPolicy } from '../domain/policy';
 
 export interface StoredPolicy {
   policy: PromotionPolicy;
   revision: number;
   updatedBy: string;
   updatedAt: Date;
+}
+
+/** The policy in force for a model: the stored one, or the default one (`stored` unset) when none was set. */
+export interface EffectivePolicy {
+  stored?: StoredPolicy;
+  policy: PromotionPolicy;
 }
 
 interface Row {
@@ -26,6 +32,12 @@ export class PolicyRepository {
   async get(modelName: string, executor: SqlExecutor = this.db): Promise<StoredPolicy | undefined> {
     const rows = (await executor.query('SELECT policy, revision, updated_by, updated_at FROM promotion_policies WHERE model_name = $1', [modelName])) as Row[];
     return rows[0] && toStored(rows[0]);
+  }
+
+  /** The policy in force: the stored one (with its revision), or the default one when none was set. */
+  async effective(modelName: string, executor: SqlExecutor = this.db): Promise<EffectivePolicy> {
+    const stored = await this.get(modelName, executor);
+    return { stored, policy: stored?.policy ?? DEFAULT_POLICY };
   }
 
   /** Stores the policy as the next revision. */

@@ -57,7 +57,7 @@ const toPromotion = (row: Row): Promotion => ({
   previousVersion: row.previous_version, requestedAt: row.requested_at, decidedAt: row.decided_at ?? undefined,
 });
 
-export type NewPromotion = Omit<Promotion, 'approvals' | 'requestedAt' | 'decidedAt'>;
+type NewPromotion = Omit<Promotion, 'approvals' | 'requestedAt' | 'decidedAt'>;
 
 @Injectable()
 export class PromotionRepository {

@@ -10,13 +10,13 @@ import { TRANSACTION_RUNNER } from '@mlops/platform';
 import { AuditService } from '../audit/audit.service';
 import { evaluateGates } from '../domain/gates';
 import { type ModelVersion } from '../domain/model-version';
-import { DEFAULT_POLICY, parsePolicyDocument, type PromotionPolicy, type Rollout, validatePolicy, validateRollout } from '../domain/policy';
+import { parsePolicyDocument, type PromotionPolicy, type Rollout, validatePolicy, validateRollout } from '../domain/policy';
 import { canaryOver, decide, type Decision, PromotionRefused, rollbackTarget } from '../domain/promotion';
 import { AliasRepository } from '../models/alias.repository';
 import { RegisteredModelRepository } from '../models/registered-model.repository';
 import { artifactTo, rolloutTo, signatureTo } from '../registry.mapper';
 import { ModelVersionRepository } from '../versions/model-version.repository';
-import { type StoredPolicy, PolicyRepository } from './policy.repository';
+import { type EffectivePolicy, type StoredPolicy, PolicyRepository } from './policy.repository';
 import { type Promotion, PromotionRepository } from './promotion.repository';
 
 const meter = metrics.getMeter('registry');
@@ -96,10 +96,9 @@ export class PromotionService {
   }
 
   /** The stored policy, or the default one (four eyes, no gates) when none was set. */
-  async policyOf(modelName: string, executor?: SqlExecutor): Promise<{ stored?: StoredPolicy; policy: PromotionPolicy }> {
+  async policyOf(modelName: string, executor?: SqlExecutor): Promise<EffectivePolicy> {
     if (!(await this.models.find(modelName, executor))) throw RpcError.notFound(`registered model "${modelName}" not found`);
-    const stored = await this.policies.get(modelName, executor);
-    return { stored, policy: stored?.policy ?? DEFAULT_POLICY };
+    return this.policies.effective(modelName, executor);
   }
 
   async request(ask: PromotionAsk, actor: string): Promise<Promotion> {
@@ -122,8 +121,7 @@ export class PromotionService {
       if (repeat) return repeat;
     }
     const candidate = await this.versionOrNotFound(tx, ask.modelName, ask.version);
-    const stored = await this.policies.get(ask.modelName, tx);
-    const policy = stored?.policy ?? DEFAULT_POLICY;
+    const { stored, policy } = await this.policies.effective(ask.modelName, tx);
     const alias = ask.targetAlias || policy.targetAlias;
     if (alias !== policy.targetAlias) {
       throw RpcError.invalidArgument(`promotion moves "${policy.targetAlias}", the alias the policy of "${ask.modelName}" governs; point "${alias}" with SetAlias`, [{ field: 'target_alias', description: `"${policy.targetAlias}" or empty` }]);
@@ -225,7 +223,7 @@ export class PromotionService {
    */
   async rollbackIn(tx: SqlExecutor, ask: RollbackAsk, actor: string, expectedFrom?: number | 'canary'): Promise<RollbackResult | undefined> {
     await this.lockModel(tx, ask.modelName);
-    const policy = (await this.policies.get(ask.modelName, tx))?.policy ?? DEFAULT_POLICY;
+    const { policy } = await this.policies.effective(ask.modelName, tx);
     const alias = ask.alias || policy.targetAlias;
     const from = await this.aliases.versionOf(ask.modelName, alias, tx);
     const moves = await this.aliases.moves(tx, ask.modelName, alias);

@@ -35,7 +35,7 @@ const toVersion = (row: Row): ModelVersion => ({
   createdBy: row.created_by, createdAt: row.created_at, aliases: row.aliases,
 });
 
-export interface StoredVersion {
+interface StoredVersion {
   version: ModelVersion;
   fingerprint: string;
 }

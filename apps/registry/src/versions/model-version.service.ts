@@ -20,18 +20,18 @@ import { ModelVersionRepository } from './model-version.repository';
 const registrations = metrics.getMeter('registry').createCounter('registry.model_versions.registrations', { description: 'Model version registrations, by outcome' });
 
 /** A registration whose content and artifact have been checked, ready to be stored. */
-export interface CheckedRegistration {
+interface CheckedRegistration {
   input: NewModelVersion;
   fingerprint: string;
 }
 
-export interface RegisterOptions {
+interface RegisterOptions {
   actor: string;
   /** Create the registered model when it does not exist (with this task). */
   createModel?: { task: number };
 }
 
-export interface Registration {
+interface Registration {
   version: ModelVersion;
   created: boolean;
 }
@@ -50,6 +50,7 @@ export class ModelVersionService {
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
   ) {}
 
+  /** Registers a version, checking its artifact before the transaction that stores it. */
   async register(input: NewModelVersion, options: RegisterOptions): Promise<Registration> {
     const fingerprint = this.validated(input);
     const repeat = await this.versions.byRequestId(input.modelName, input.requestId);
@@ -58,8 +59,16 @@ export class ModelVersionService {
     return this.transaction((tx) => this.store(tx, checked, options));
   }
 
+  /** Registers a version in the caller's transaction; a repeated request id is answered before the artifact is read again. */
+  async registerIn(tx: SqlExecutor, input: NewModelVersion, options: RegisterOptions): Promise<Registration> {
+    const fingerprint = this.validated(input);
+    const repeat = await this.versions.byRequestId(input.modelName, input.requestId, tx);
+    if (repeat) return this.repeated(repeat.version, repeat.fingerprint, fingerprint);
+    return this.store(tx, await this.check(input, fingerprint), options);
+  }
+
   /** Field-level validation; the fingerprint of what was asked for. */
-  validated(input: NewModelVersion): string {
+  private validated(input: NewModelVersion): string {
     const violations = validateNewModelVersion(input);
     if (violations.length > 0) {
       registrations.add(1, { outcome: 'invalid' });
@@ -73,7 +82,7 @@ export class ModelVersionService {
    * with the declared signature; a model that agrees is timed, and its single-row p99 latency becomes
    * the `latency_p99_ms` metric unless the request measured it already.
    */
-  async check(input: NewModelVersion, fingerprint: string): Promise<CheckedRegistration> {
+  private async check(input: NewModelVersion, fingerprint: string): Promise<CheckedRegistration> {
     const { content, uri } = await this.artifacts.contentOf(input.artifact, 'artifact');
     const referenceProfile = input.referenceProfile && { ...input.referenceProfile, uri: await this.artifacts.located(input.referenceProfile, 'reference_profile') };
     let latencyP99Ms: number;
@@ -92,7 +101,7 @@ export class ModelVersionService {
   }
 
   /** Stores a checked registration in the caller's transaction, with its audit entry and event. */
-  async store(tx: SqlExecutor, { input, fingerprint }: CheckedRegistration, options: RegisterOptions): Promise<Registration> {
+  private async store(tx: SqlExecutor, { input, fingerprint }: CheckedRegistration, options: RegisterOptions): Promise<Registration> {
     let model = await this.models.lock(tx, input.modelName);
     if (!model && options.createModel) {
       const created = await this.models.insert(tx, { name: input.modelName, description: '', owner: options.actor, tags: {}, task: options.createModel.task });

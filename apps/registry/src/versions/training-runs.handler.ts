@@ -7,13 +7,12 @@ import { LOGGER, OnEvent } from '@mlops/platform';
 import { type eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { type NewModelVersion } from '../domain/model-version';
-import { DEFAULT_POLICY } from '../domain/policy';
 import { PolicyRepository } from '../promotions/policy.repository';
 import { AUTOMATIC_ACTOR, PromotionService } from '../promotions/promotion.service';
 import { artifactFrom, lineageFrom, signatureFrom } from '../registry.mapper';
 import { ModelVersionService } from './model-version.service';
 
-export const TRAINING_ACTOR = 'service:training';
+const TRAINING_ACTOR = 'service:training';
 
 /** Statuses that mean the event itself is unusable: retrying cannot help, so it is dead-lettered with the reason. */
 const UNUSABLE = new Set([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.DATA_LOSS, status.ALREADY_EXISTS, status.NOT_FOUND]);
@@ -48,9 +47,7 @@ export class TrainingRunsHandler {
       },
     };
     try {
-      const fingerprint = this.versions.validated(input);
-      const checked = await this.versions.check(input, fingerprint);
-      const { version, created } = await this.versions.store(tx, checked, { actor: TRAINING_ACTOR, createModel: { task: run.task } });
+      const { version, created } = await this.versions.registerIn(tx, input, { actor: TRAINING_ACTOR, createModel: { task: run.task } });
       if (created) this.logger.info({ model: version.modelName, version: version.version, runId: run.runId }, 'registered a model version from a training run');
       if (created) await this.promoteAutomatically(tx, version.modelName, version.version, run);
     } catch (error) {
@@ -63,7 +60,7 @@ export class TrainingRunsHandler {
   }
 
   private async promoteAutomatically(tx: SqlExecutor, modelName: string, version: number, run: eventsV1.TrainingRunCompleted): Promise<void> {
-    const policy = (await this.policies.get(modelName, tx))?.policy ?? DEFAULT_POLICY;
+    const { policy } = await this.policies.effective(modelName, tx);
     if (!policy.allowAutomaticPromotion) return;
     const reason = run.retrainRequestId ? `automatic: retrained for request ${run.retrainRequestId}` : `automatic: new version from run ${run.runId}`;
     try {

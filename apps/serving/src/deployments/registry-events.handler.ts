@@ -5,9 +5,8 @@ import { LOGGER, OnEvent } from '@mlops/platform';
 import { type eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { afterPromotion, afterRollback } from '../domain/deployments';
-import { type ServableVersion } from '../domain/servable-version';
 import { ModelLoadError } from '../runtime/model-pool';
-import { rolloutFrom, signatureFrom } from '../serving.mapper';
+import { rolloutFrom, servableFrom } from '../serving.mapper';
 import { ServableVersionRepository } from '../versions/servable-version.repository';
 import { DeploymentService, type NextDeployment } from './deployment.service';
 
@@ -45,7 +44,7 @@ export class RegistryEventsHandler {
   /** Committed on its own (an idempotent insert of immutable facts): the deployment change reads it from another connection. */
   private async learn(modelName: string, version: number, artifact: eventsV1.ModelPromoted['artifact'], signature: eventsV1.ModelPromoted['signature']): Promise<void> {
     if (!artifact?.digest) throw new UnprocessableEventError(`version ${version} of "${modelName}" comes without an artifact; serving cannot load it`);
-    const servable: ServableVersion = { modelName, version, artifactDigest: artifact.digest, artifactSize: artifact.sizeBytes, signature: signatureFrom(signature) };
+    const servable = servableFrom(modelName, version, artifact, signature);
     if (servable.signature.inputs.length === 0) throw new UnprocessableEventError(`version ${version} of "${modelName}" comes without a signature; serving cannot check inputs for it`);
     await this.versions.put(servable);
   }

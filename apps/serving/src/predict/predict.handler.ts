@@ -45,13 +45,12 @@ export class PredictHandler {
         return { enriched: await this.online.enrich(deployment.modelName, deployment.enrichment, keys, ctx.deadline), nanPolicy: deployment.nanPolicy };
       },
       infer: async (model, prepared) => {
-        const inputs = new Set(model.servable.signature.inputs.map((i) => i.name));
         const instances = request.instances.map(({ features: given }, i) => {
           const looked = prepared.enriched[i];
           if (!looked) return given;
           const merged: Record<string, commonV1.FeatureValue> = {};
           // Only the model's inputs: a feature service may serve more features than one model takes.
-          for (const [name, value] of Object.entries(looked.values)) if (inputs.has(name)) merged[name] = value;
+          for (const [name, value] of Object.entries(looked.values)) if (model.inputNames.has(name)) merged[name] = value;
           return Object.assign(merged, given);
         });
         const names = requestedOutputs(model, request.outputNames, (i) => `output_names[${i}]`);

@@ -12,7 +12,6 @@ import { armsOf, chooseArm, isLogged, mirrorsToShadow } from '../domain/deployme
 import { InvalidInputError } from '../domain/signature';
 import { type FeedTensor, type InstanceOutput } from '../domain/tensors';
 import { type LiveDeployment, LiveDeployments } from '../deployments/live-deployments';
-import { type eventsV1 } from '@mlops/proto';
 import { PredictionLog } from '../prediction-log/prediction-log';
 import { loggedInstances } from '../prediction-log/logged-instances';
 import { type LoadedModel } from '../runtime/loaded-model';
@@ -229,5 +228,3 @@ export class Predictor {
     });
   }
 }
-
-export type { eventsV1 };

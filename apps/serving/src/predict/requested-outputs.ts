@@ -3,8 +3,8 @@ import { type LoadedModel } from '../runtime/loaded-model';
 
 /** The outputs a request names, checked against the version that serves it; all of them when it names none. */
 export function requestedOutputs(model: LoadedModel, requested: readonly string[], field: (index: number) => string): string[] {
-  const declared = model.servable.signature.outputs.map((o) => o.name);
-  if (requested.length === 0) return declared;
+  const declared = model.outputNames;
+  if (requested.length === 0) return [...declared];
   const violations: FieldViolation[] = requested.flatMap((name, i) =>
     declared.includes(name) ? [] : [{ field: field(i), description: `"${name}" is not an output of version ${model.servable.version} (outputs: ${declared.join(', ')})` }],
   );

@@ -10,7 +10,6 @@ import { scalarTo, tensorValueTo } from '../serving.mapper';
 export function loggedInstances(
   feeds: Readonly<Record<string, FeedTensor>>,
   outputs: ReadonlyArray<Readonly<Record<string, InstanceOutput>>>,
-  entityKeys: ReadonlyArray<commonV1.EntityKey | undefined> = [],
 ): eventsV1.LoggedInstance[] {
   const batch = outputs.length;
   const scalars = Object.entries(feeds).filter(([, feed]) => feed.data.length === batch);
@@ -27,6 +26,6 @@ export function loggedInstances(
     }
     const outputsOf: Record<string, commonV1.TensorValue> = {};
     for (const [name, value] of Object.entries(output)) outputsOf[name] = tensorValueTo(value);
-    return { inputs, outputs: outputsOf, entityKey: entityKeys[row] };
+    return { inputs, outputs: outputsOf, entityKey: undefined };
   });
 }

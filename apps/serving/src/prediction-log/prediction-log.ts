@@ -30,10 +30,8 @@ export interface PredictionRecord {
 @Injectable()
 export class PredictionLog implements OnServiceReady, OnServiceStop {
   private readonly publisher: BufferedPublisher;
-  private readonly capacity: number;
 
   constructor(@Inject(KAFKA) kafka: KafkaClient, @Inject(SERVICE_CONFIG) config: ServingConfig, @Inject(LOGGER) logger: Logger) {
-    this.capacity = config.PREDICTION_LOG_BUFFER;
     this.publisher = new BufferedPublisher({
       kafka, logger, name: 'prediction-log',
       maxBuffered: config.PREDICTION_LOG_BUFFER, maxBatch: Math.min(config.PREDICTION_LOG_BATCH, config.PREDICTION_LOG_BUFFER), lingerMs: config.PREDICTION_LOG_LINGER_MS,
@@ -52,7 +50,7 @@ export class PredictionLog implements OnServiceReady, OnServiceStop {
 
   record(record: PredictionRecord): void {
     // A full buffer drops (and counts) the entry anyway: do not spend time building its instances.
-    const room = this.publisher.pending < this.capacity;
+    const room = !this.publisher.full;
     this.publisher.publish(Events.predictionLogged, {
       requestId: record.requestId, modelName: record.modelName, modelVersion: record.version, arm: record.arm, deploymentRevision: record.revision,
       instances: room && record.statusCode === 0 ? record.instances() : [],

@@ -6,12 +6,19 @@ import { type FeedTensor, type OutputTensor } from '../domain/tensors';
 export class LoadedModel {
   private inFlight = 0;
   private drained?: () => void;
+  /** The signature's input names, looked up on every request that merges online features. */
+  readonly inputNames: ReadonlySet<string>;
+  /** The signature's output names, what a request that names none gets. */
+  readonly outputNames: readonly string[];
 
   constructor(
     readonly servable: ServableVersion,
     private readonly session: InferenceSession,
     readonly loadedAt: Date,
-  ) {}
+  ) {
+    this.inputNames = new Set(servable.signature.inputs.map((i) => i.name));
+    this.outputNames = servable.signature.outputs.map((o) => o.name);
+  }
 
   /**
    * Holds the session open for a request from the moment it is routed here until it is done:

@@ -115,11 +115,10 @@ export class ModelPool {
       const session = await this.open(bytes);
       const missing = servable.signature.inputs.map((i) => i.name).filter((name) => !session.inputNames.includes(name));
       if (missing.length > 0) throw new ModelLoadError(`the graph has no input ${missing.join(', ')} that the signature declares`);
-      const outputs = servable.signature.outputs.map((o) => o.name);
       const feeds = warmUpFeeds(servable.signature);
+      const warming = new LoadedModel(servable, session, new Date());
       try {
-        const warming = new LoadedModel(servable, session, new Date());
-        for (let i = 0; i < this.config.SERVING_WARMUP_RUNS; i++) await warming.run(feeds, outputs);
+        for (let i = 0; i < this.config.SERVING_WARMUP_RUNS; i++) await warming.run(feeds, warming.outputNames);
       } catch (error) {
         await session.release();
         throw new ModelLoadError(`the model fails on a warm-up input shaped by its signature: ${(error as Error).message}`);

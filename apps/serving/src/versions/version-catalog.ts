@@ -5,7 +5,7 @@ import { SERVICE_CONFIG } from '@mlops/platform';
 import { registryV1 } from '@mlops/proto';
 import { type ServingConfig } from '../config';
 import { type ServableVersion } from '../domain/servable-version';
-import { signatureFrom } from '../serving.mapper';
+import { servableFrom } from '../serving.mapper';
 import { ServableVersionRepository } from './servable-version.repository';
 
 const REGISTRY_TIMEOUT_MS = 10_000;
@@ -44,7 +44,7 @@ export class VersionCatalog implements OnModuleDestroy {
     );
     const found = response.modelVersion;
     if (!found?.artifact?.digest) throw new RpcError(status.FAILED_PRECONDITION, `${field}: version ${version} of model "${modelName}" has no artifact`, [{ field, description: 'has no artifact' }], 'NO_ARTIFACT');
-    const servable: ServableVersion = { modelName, version, artifactDigest: found.artifact.digest, artifactSize: found.artifact.sizeBytes, signature: signatureFrom(found.signature) };
+    const servable = servableFrom(modelName, version, found.artifact, found.signature);
     if (servable.signature.inputs.length === 0 || servable.signature.outputs.length === 0) {
       throw new RpcError(status.FAILED_PRECONDITION, `${field}: version ${version} of model "${modelName}" has no signature; serving cannot check inputs for it`, [{ field, description: 'has no signature' }], 'NO_SIGNATURE');
     }

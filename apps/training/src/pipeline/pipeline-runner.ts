@@ -17,7 +17,8 @@ import { type TrainingConfig } from '../config';
 import { assessPredictions, checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
 import { checkSpec, type ExternalTrainerSpec, outputOf, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
 import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
-import { TrackingRepository } from '../tracking/tracking.repository';
+import { artifactRefOf } from '../tracking/tracking.mapper';
+import { type ArtifactRecord, TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
 import { ModelContractError, scoreWithOnnx } from './onnx-scorer';
 import { type FailureKind, specFromProto, type StoredFailure } from './pipeline.mapper';
@@ -101,10 +102,11 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     this.filling = true;
     try {
       while (!this.stopping && this.active.size < this.config.TRAINING_CONCURRENCY) {
-        const row = await this.transaction((tx) => this.claim(tx));
-        if (!row) return;
+        const claimed = await this.transaction((tx) => this.claim(tx));
+        if (!claimed) return;
+        const { row, spec } = claimed;
         const controller = new AbortController();
-        const done = this.execute(row, controller).finally(() => this.active.delete(row.run_id));
+        const done = this.execute(row, spec, controller).finally(() => this.active.delete(row.run_id));
         this.active.set(row.run_id, { controller, done });
       }
     } finally {
@@ -112,7 +114,8 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     }
   }
 
-  private async claim(tx: SqlExecutor): Promise<PipelineRow | undefined> {
+  /** Claims the next queued run and marks it started; its stored spec comes along, parsed. */
+  private async claim(tx: SqlExecutor): Promise<{ row: PipelineRow; spec: PipelineSpec } | undefined> {
     for (;;) {
       const row = await this.runs.claim(tx, this.owner, this.config.TRAINING_LEASE_MS);
       if (!row) return undefined;
@@ -128,14 +131,14 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         runId: row.run_id, experimentId: run.experimentId, runName: run.name, startedBy: run.startedBy, trainer: spec.trainer.kind,
         lineage: undefined, retrainRequestId: row.retrain_request_id, attempt: row.attempt,
       });
-      return row;
+      return { row, spec };
     }
   }
 
-  private async execute(row: PipelineRow, controller: AbortController): Promise<void> {
+  private async execute(row: PipelineRow, claimedSpec: PipelineSpec, controller: AbortController): Promise<void> {
     const runId = row.run_id;
     const { signal } = controller;
-    let spec = specFromProto(pb.TrainingSpec.fromJSON(row.spec));
+    let spec = claimedSpec;
     let activity: Activity = { stage: 'FETCH', progress: 0, message: 'reading the training data' };
     const pending: StepMetric[] = [];
     const heartbeat = every(Math.min(1_000, this.config.TRAINING_LEASE_MS / 3), () => this.beat(runId, activity, pending, controller), (error) => this.logger.warn({ err: error, runId }, 'training heartbeat failed'));
@@ -237,17 +240,17 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     else if (state === 'CANCEL_REQUESTED') controller.abort(new Cancelled());
   }
 
-  private async store(runId: string, path: string, mediaType: string, bytes: Uint8Array) {
+  private async store(path: string, mediaType: string, bytes: Uint8Array): Promise<ArtifactRecord> {
     const stored = await this.artifacts.put(Readable.from([bytes]), { mediaType });
-    return { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType, uri: stored.uri, runId };
+    return { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType, uri: stored.uri };
   }
 
   private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
     const runId = row.run_id;
-    const model = await this.store(runId, 'model/model.onnx', 'application/onnx', outcome.model);
-    const profile = await this.store(runId, 'reference_profile.pb', PROFILE_MEDIA_TYPE, commonV1.ReferenceProfile.encode(referenceProfileOf(outcome.profile, fetched.snapshotId)).finish());
-    const evaluation = await this.store(runId, 'evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)));
-    const log = outcome.log && (await this.store(runId, 'logs/trainer.log', 'text/plain', outcome.log));
+    const model = await this.store('model/model.onnx', 'application/onnx', outcome.model);
+    const profile = await this.store('reference_profile.pb', PROFILE_MEDIA_TYPE, commonV1.ReferenceProfile.encode(referenceProfileOf(outcome.profile, fetched.snapshotId)).finish());
+    const evaluation = await this.store('evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)));
+    const log = outcome.log && (await this.store('logs/trainer.log', 'text/plain', outcome.log));
     const signature: commonV1.ModelSignature = {
       inputs: outcome.inputs.map((i) => ({
         name: i.name, datatype: i.kind === 'numeric' ? commonV1.TensorDataType.TENSOR_DATA_TYPE_FP32 : commonV1.TensorDataType.TENSOR_DATA_TYPE_BYTES, shape: [-1, 1],
@@ -258,10 +261,9 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         description: outcome.output === 'probability' ? 'probability of the positive class' : 'predicted value',
       }],
     };
-    const ref = (a: { digest: string; sizeBytes: number; mediaType: string; uri: string } | undefined) => a && { digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri };
     const primary = primaryMetricOf(spec);
     const outputs: pb.RunOutputs = {
-      model: ref(model), signature, referenceProfile: ref(profile), registeredModelName: spec.registerAs, registeredVersion: 0,
+      model: artifactRefOf(model), signature, referenceProfile: artifactRefOf(profile), registeredModelName: spec.registerAs, registeredVersion: 0,
       evaluation: {
         metrics: outcome.metrics, primaryMetric: primary, trainRows: outcome.rows.train, validationRows: outcome.rows.validation, testRows: outcome.rows.test,
         slices: outcome.evaluation.slices.map((s) => ({ feature: s.feature, value: s.value, count: s.count, metrics: s.metrics })),
@@ -297,8 +299,8 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const runId = row.run_id;
     const kind: FailureKind = error instanceof InvalidInputError ? 'INVALID_INPUT' : error instanceof TrainerError ? (error.kind === 'timeout' ? 'TIMEOUT' : 'TRAINER_ERROR') : 'INFRASTRUCTURE';
     const message = (error as Error).message;
-    const trainerLog = error instanceof TrainerError ? await this.store(runId, 'logs/trainer.log', 'text/plain', error.log) : undefined;
-    const failure: StoredFailure = { kind, message, stage, log: trainerLog && { digest: trainerLog.digest, sizeBytes: trainerLog.sizeBytes, mediaType: trainerLog.mediaType, uri: trainerLog.uri } };
+    const trainerLog = error instanceof TrainerError ? await this.store('logs/trainer.log', 'text/plain', error.log) : undefined;
+    const failure: StoredFailure = { kind, message, stage, log: trainerLog && artifactRefOf(trainerLog) };
     const retry = kind === 'INFRASTRUCTURE' && row.attempt < this.config.TRAINING_MAX_ATTEMPTS;
     await this.transaction(async (tx) => {
       if (!(await this.runs.lockHeld(tx, runId, this.owner))) return;

@@ -12,7 +12,8 @@ export interface StoredFailure {
   log?: commonV1.ArtifactRef;
 }
 
-const range = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
+/** A proto time range in epoch milliseconds; an unset bound (or range) stays undefined. */
+export const timeRangeFrom = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
 
 const TRAINERS: Record<number, 'gbdt' | 'logistic' | 'linear'> = {
   [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT]: 'gbdt',
@@ -50,7 +51,7 @@ export function specFromProto(spec: pb.TrainingSpec): PipelineSpec {
     hyperparameters: spec.hyperparameters ?? {},
     split:
       split?.$case === 'time'
-        ? { kind: 'time', column: split.value.timeColumn, train: range(split.value.train), validation: split.value.validation ? range(split.value.validation) : undefined, test: range(split.value.test), validationFraction: split.value.validationFraction }
+        ? { kind: 'time', column: split.value.timeColumn, train: timeRangeFrom(split.value.train), validation: split.value.validation ? timeRangeFrom(split.value.validation) : undefined, test: timeRangeFrom(split.value.test), validationFraction: split.value.validationFraction }
         : split?.$case === 'random'
           ? { kind: 'random', train: split.value.trainFraction, validation: split.value.validationFraction, test: split.value.testFraction }
           : { kind: 'unspecified' },

@@ -8,12 +8,12 @@ import { type Logger } from '@mlops/telemetry';
 import { movedSplit } from '../domain/pipeline/retrain';
 import { type TimeRange } from '../domain/pipeline/spec';
 import { TrackingRepository } from '../tracking/tracking.repository';
+import { timeRangeFrom } from './pipeline.mapper';
 import { PipelineService } from './pipeline.service';
 import { PipelineRunsRepository } from './pipeline-runs.repository';
 
 const retrains = metrics.getMeter('training').createCounter('training.retrain_requests', { description: 'Retrain requests consumed, by outcome' });
 
-const toMs = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
 const toProto = (r: TimeRange | undefined): commonV1.TimeRange | undefined => r && { start: r.startMs === undefined ? undefined : new Date(r.startMs), end: r.endMs === undefined ? undefined : new Date(r.endMs) };
 
 /**
@@ -45,7 +45,7 @@ export class RetrainRequestsHandler {
     spec.registerAs ||= request.modelName;
     const split = spec.split?.kind;
     if (split?.$case === 'time' && request.dataRange) {
-      const moved = movedSplit({ train: toMs(split.value.train), validation: split.value.validation && toMs(split.value.validation), test: toMs(split.value.test) }, toMs(request.dataRange));
+      const moved = movedSplit({ train: timeRangeFrom(split.value.train), validation: split.value.validation && timeRangeFrom(split.value.validation), test: timeRangeFrom(split.value.test) }, timeRangeFrom(request.dataRange));
       split.value = { ...split.value, train: toProto(moved.train), validation: toProto(moved.validation), test: toProto(moved.test) };
     }
     const baseRun = await this.tracking.summary(tx, base.run_id);

@@ -1,4 +1,4 @@
-import { trainingV1 as pb } from '@mlops/proto';
+import { type commonV1, trainingV1 as pb } from '@mlops/proto';
 import { type ComparisonRow } from '../domain/run-comparison';
 import { type ArtifactRecord, type ExperimentRecord, type MetricRecord, type RunRecord, type RunStatus } from './tracking.repository';
 
@@ -21,7 +21,10 @@ export const toMetric = (m: MetricRecord): pb.Metric => ({ key: m.key, value: m.
 
 export const fromMetric = (m: pb.Metric, now: Date): MetricRecord => ({ key: m.key, value: m.value, step: m.step, time: m.time ?? now });
 
-export const toArtifact = (a: ArtifactRecord): pb.RunArtifact => ({ path: a.path, artifact: { digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri } });
+/** The reference to a stored artifact: its digest, size, media type and URI (not its path in the run). */
+export const artifactRefOf = (a: Omit<ArtifactRecord, 'path'>): commonV1.ArtifactRef => ({ digest: a.digest, sizeBytes: a.sizeBytes, mediaType: a.mediaType, uri: a.uri });
+
+export const toArtifact = (a: ArtifactRecord): pb.RunArtifact => ({ path: a.path, artifact: artifactRefOf(a) });
 
 export function toRun(r: RunRecord): pb.Run {
   return pb.Run.fromPartial({

@@ -1,4 +1,4 @@
-import { chooseMethod, type DriftMethod, methodRule, type MethodChoice } from './method-selection';
+import { chooseMethod, type DriftMethod, MAX_UNIQUE_FOR_CATEGORICAL_NUMERIC, methodRule, type MethodChoice } from './method-selection';
 import { binInto, chiSquared, jensenShannonDistance, ksTwoSample, normedWasserstein, psi, zTestProportions } from './statistics';
 
 /** The reference profile of one column (proto mlops.common.v1.FeatureProfile, without nulls). */
@@ -57,15 +57,17 @@ export function featureDrift(reference: ReferenceColumn, current: ArrayLike<numb
   if (currentSize < minCurrent) return insufficient(`current window has ${currentSize} non-null values, fewer than ${minCurrent}`);
   if (referenceSize < minReference) return insufficient(`reference has ${referenceSize} non-null values, fewer than ${minReference}`);
 
-  const choice = pickMethod(reference, referenceSize, options);
+  const uniqueValues = reference.kind === 'numeric' ? distinctCount(reference.sampleValues) : categoricalUnique(reference);
+  const choice = pickMethod(reference.kind, referenceSize, uniqueValues, options);
   let score: number;
   if (reference.kind === 'numeric') {
     const values = current as ArrayLike<number>;
     if (typeof values[0] !== 'number') throw new Error('a numeric column needs numeric current values');
     const sample = reference.sampleValues;
-    const usesSample = choice.method === 'ks' || choice.method === 'wasserstein' || distinctCount(sample) <= 5;
+    const fewValues = uniqueValues <= MAX_UNIQUE_FOR_CATEGORICAL_NUMERIC;
+    const usesSample = choice.method === 'ks' || choice.method === 'wasserstein' || fewValues;
     if (usesSample && sample.length < minReference) return insufficient(`reference sample has ${sample.length} values, fewer than ${minReference}`);
-    score = numericScore(choice.method, reference, values);
+    score = numericScore(choice.method, reference, values, fewValues);
   } else {
     const values = current as readonly string[];
     if (typeof values[0] !== 'string') throw new Error('a categorical column needs string current values');
@@ -74,10 +76,9 @@ export function featureDrift(reference: ReferenceColumn, current: ArrayLike<numb
   return { status: 'ok', method: choice.method, score, threshold: choice.threshold, drifted: choice.drifted(score), referenceSize, currentSize };
 }
 
-function pickMethod(reference: ReferenceColumn, referenceSize: number, options: DriftOptions): MethodChoice {
+function pickMethod(kind: ReferenceColumn['kind'], referenceSize: number, uniqueValues: number, options: DriftOptions): MethodChoice {
   if (options.method) return methodRule(options.method, options.threshold);
-  const uniqueValues = reference.kind === 'numeric' ? distinctCount(reference.sampleValues) : categoricalUnique(reference);
-  const choice = chooseMethod({ kind: reference.kind, referenceSize, uniqueValues });
+  const choice = chooseMethod({ kind, referenceSize, uniqueValues });
   return options.threshold === undefined ? choice : methodRule(choice.method, options.threshold);
 }
 
@@ -99,11 +100,11 @@ function distinctCount(values: ArrayLike<number>): number {
   return new Set(Array.from(values)).size;
 }
 
-function numericScore(method: DriftMethod, reference: Extract<ReferenceColumn, { kind: 'numeric' }>, current: ArrayLike<number>): number {
+function numericScore(method: DriftMethod, reference: Extract<ReferenceColumn, { kind: 'numeric' }>, current: ArrayLike<number>, fewValues: boolean): number {
   if (method === 'ks') return ksTwoSample(reference.sampleValues, current).pValue;
   if (method === 'wasserstein') return normedWasserstein(reference.sampleValues, current);
   // Few distinct values: each value is a category (Evidently's rule), counted on the reservoir.
-  if (distinctCount(reference.sampleValues) <= 5) {
+  if (fewValues) {
     return categoricalScore(method, countBy(Array.from(reference.sampleValues, String)), countBy(Array.from(current, String)));
   }
   if (method === 'z_test') throw new Error('the Z-test needs a binary column');
