@@ -1,17 +1,139 @@
-import { Injectable } from '@nestjs/common';
-import { RpcError, type ServiceImplementation } from '@mlops/grpc';
-import { GrpcController } from '@mlops/platform';
-import { monitoringV1 } from '@mlops/proto';
+import { status } from '@grpc/grpc-js';
+import { Inject, Injectable } from '@nestjs/common';
+import { TokenVerifier } from '@mlops/auth';
+import { type CallContext, RpcError, type ServiceImplementation } from '@mlops/grpc';
+import { type TransactionRunner } from '@mlops/persistence';
+import { GrpcController, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
+import { monitoringV1 as pb } from '@mlops/proto';
+import { AlertRuleRepository } from './alerts/alert-rule.repository';
+import { AlertRulesService } from './alerts/alert-rules.service';
+import { AlertRepository } from './alerts/alert.repository';
+import { type MonitoringConfig } from './config';
+import { MonitoredDeploymentRepository } from './deployments/monitored-deployment.repository';
+import { formatDuration } from './domain/alerts/duration';
 import { decodePageToken, encodePageToken, pageSize, type PagePosition } from './domain/page-token';
-import { MonitoredModelRepository } from './models/monitored-model.repository';
+import { windowKey } from './domain/windows/window-spec';
+import { alertFilterFrom, alertTo, labelCoverageTo, pageCursorFrom, pageTokenTo, retrainPolicyFrom, retrainPolicyTo } from './monitoring.mapper';
+import { RetrainPolicyRepository } from './policies/retrain-policy.repository';
+import { DriftHistoryQuery } from './queries/drift-history.query';
+import { KnownModels } from './queries/known-models.query';
+import { LabelCoverageQuery } from './queries/label-coverage.query';
+import { LatestReportQuery } from './queries/latest-report.query';
+import { WindowReporter } from './reports/window-reporter';
+import { TOKEN_VERIFIER } from './tokens';
+import { MonitoredModelRepository } from './versions/monitored-model.repository';
 
-/** The monitoring gRPC API. Reports, drift, alerts and policies answer UNIMPLEMENTED until the monitoring issue. */
+/** Changing what raises alerts or requests retraining needs this role; the actor recorded is the token's subject. */
+const WRITER_ROLE = 'contributor';
+
+/**
+ * The monitoring gRPC API. Reads take no token, like serving's Predict: reports, drift, alerts and
+ * coverage are what dashboards on the internal network poll. Alert rules and the retraining policy,
+ * which can page people and start training runs, need a contributor's token.
+ */
 @Injectable()
-@GrpcController(monitoringV1.MonitoringServiceService)
-export class MonitoringController implements ServiceImplementation<typeof monitoringV1.MonitoringServiceService> {
-  constructor(private readonly models: MonitoredModelRepository) {}
+@GrpcController(pb.MonitoringServiceService)
+export class MonitoringController implements ServiceImplementation<typeof pb.MonitoringServiceService> {
+  constructor(
+    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    private readonly models: MonitoredModelRepository,
+    private readonly known: KnownModels,
+    private readonly deployments: MonitoredDeploymentRepository,
+    private readonly latestReports: LatestReportQuery,
+    private readonly driftHistory: DriftHistoryQuery,
+    private readonly labelCoverage: LabelCoverageQuery,
+    private readonly alerts: AlertRepository,
+    private readonly alertRules: AlertRulesService,
+    private readonly rules: AlertRuleRepository,
+    private readonly policies: RetrainPolicyRepository,
+    private readonly reporter: WindowReporter,
+    @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
+    @Inject(SERVICE_CONFIG) private readonly config: MonitoringConfig,
+  ) {}
 
-  async listMonitoredModels(request: monitoringV1.ListMonitoredModelsRequest): Promise<monitoringV1.ListMonitoredModelsResponse> {
+  /** Version 0 is the stable version of the model's deployment, or without one its newest version with a report. */
+  async getLatestReport(request: pb.GetLatestReportRequest): Promise<pb.GetLatestReportResponse> {
+    const { modelName, modelVersion, arm } = request;
+    await this.known.require(modelName, { version: modelVersion });
+    const key = this.standardWindowKey;
+    const version = modelVersion || (await this.deployments.find(modelName))?.stableVersion || (await this.latestReports.newestReportedVersion(modelName, key));
+    const report = version === undefined ? undefined : await this.latestReports.newest(modelName, version, arm, key);
+    if (report) return { report };
+    const what = `model "${modelName}"${version === undefined ? '' : ` version ${version}`}${arm ? ` arm "${arm}"` : ''}`;
+    const { MONITORING_WINDOW_MS: size, MONITORING_ALLOWED_LATENESS_MS: lateness } = this.config;
+    throw new RpcError(
+      status.NOT_FOUND,
+      `${what} has no report yet: its ${formatDuration(size)} windows are reported once they close, when the model's predictions reach ${formatDuration(lateness)} past a window's end, ` +
+        'and only for a version registered with a reference profile',
+      [],
+      'REPORT_NOT_READY',
+    );
+  }
+
+  async getFeatureDriftHistory(request: pb.GetFeatureDriftHistoryRequest): Promise<pb.GetFeatureDriftHistoryResponse> {
+    const { modelName, modelVersion: version, arm, feature } = request;
+    await this.known.require(modelName, { version });
+    if (!feature) throw RpcError.invalidArgument('feature is required', [{ field: 'feature', description: 'a feature name, or __prediction__ for the prediction' }]);
+    const cursor = pageCursorFrom(request.page);
+    const scope = { modelName, version, arm, feature, windowKey: this.standardWindowKey, from: request.timeRange?.start, to: request.timeRange?.end };
+    const { points, more } = await this.driftHistory.page(scope, pageSize(request.page?.pageSize), cursor && { windowEnd: cursor.at, reportId: cursor.id });
+    if (points.length === 0 && !cursor) await this.requireDriftFeature(modelName, feature);
+    const last = points.at(-1);
+    return {
+      points: points.map((p) => ({ window: { start: p.start, end: p.end }, drift: p.drift })),
+      page: pageTokenTo(more && last ? { at: last.end.toISOString(), id: last.reportId } : undefined),
+    };
+  }
+
+  async listAlerts(request: pb.ListAlertsRequest): Promise<pb.ListAlertsResponse> {
+    if (request.modelName) await this.known.require(request.modelName);
+    const filter = alertFilterFrom(request);
+    const cursor = pageCursorFrom(request.page);
+    const { alerts, more } = await this.alerts.page(filter, pageSize(request.page?.pageSize), cursor && { pendingSince: cursor.at, alertId: cursor.id });
+    const last = alerts.at(-1);
+    return { alerts: alerts.map(alertTo), page: pageTokenTo(more && last ? { at: last.pendingSince.toISOString(), id: last.alertId } : undefined) };
+  }
+
+  async setAlertRules(request: pb.SetAlertRulesRequest, ctx: CallContext): Promise<pb.SetAlertRulesResponse> {
+    const { subject } = await this.verifier.authorize(ctx.metadata, WRITER_ROLE);
+    return this.alertRules.set(request, subject);
+  }
+
+  getAlertRules(request: pb.GetAlertRulesRequest): Promise<pb.GetAlertRulesResponse> {
+    return this.alertRules.get(request);
+  }
+
+  async setRetrainPolicy(request: pb.SetRetrainPolicyRequest, ctx: CallContext): Promise<pb.SetRetrainPolicyResponse> {
+    const { subject } = await this.verifier.authorize(ctx.metadata, WRITER_ROLE);
+    const { policy } = request;
+    if (!policy) throw RpcError.invalidArgument('policy is required', [{ field: 'policy', description: 'is required' }]);
+    await this.known.require(policy.modelName, { field: 'policy.model_name' });
+    const stored = await this.transaction(async (tx) => {
+      const { rules } = await this.rules.find(policy.modelName, tx);
+      return this.policies.replace(tx, policy.modelName, retrainPolicyFrom(policy, new Set(rules.map((rule) => rule.name))), subject);
+    });
+    return { policy: retrainPolicyTo(policy.modelName, stored) };
+  }
+
+  async getRetrainPolicy(request: pb.GetRetrainPolicyRequest): Promise<pb.GetRetrainPolicyResponse> {
+    await this.known.require(request.modelName);
+    const stored = await this.policies.find(request.modelName);
+    if (!stored) {
+      const message = `model "${request.modelName}" has no retraining policy: set one with SetRetrainPolicy (role ${WRITER_ROLE}); until then its alerts request no retraining and no canary is judged`;
+      throw new RpcError(status.NOT_FOUND, message, [], 'POLICY_NOT_SET');
+    }
+    return { policy: retrainPolicyTo(request.modelName, stored) };
+  }
+
+  async getLabelCoverage(request: pb.GetLabelCoverageRequest): Promise<pb.GetLabelCoverageResponse> {
+    const { modelName, modelVersion: version, arm } = request;
+    await this.known.require(modelName, { version });
+    const joinWindowMs = this.config.MONITORING_LABEL_JOIN_WINDOW_MS;
+    const coverage = await this.labelCoverage.of({ modelName, version, arm, from: request.timeRange?.start, to: request.timeRange?.end }, joinWindowMs);
+    return labelCoverageTo(coverage, joinWindowMs);
+  }
+
+  async listMonitoredModels(request: pb.ListMonitoredModelsRequest): Promise<pb.ListMonitoredModelsResponse> {
     let after: PagePosition | undefined;
     try {
       after = decodePageToken(request.page?.pageToken ?? '');
@@ -24,5 +146,18 @@ export class MonitoringController implements ServiceImplementation<typeof monito
       models: models.map((m) => ({ name: m.name, task: m.task, registeredAt: m.registeredAt })),
       page: { nextPageToken: more && last ? encodePageToken({ registeredAt: last.registeredAt.toISOString(), name: last.name }) : '' },
     };
+  }
+
+  /** The API answers with the standard window's reports; windows of rules that name their own are reported for their alerts. */
+  private get standardWindowKey(): string {
+    return windowKey(this.reporter.standardWindow);
+  }
+
+  /** NOT_FOUND when no stored window of the model has the feature: misspelt, or not reported yet. */
+  private async requireDriftFeature(modelName: string, feature: string): Promise<void> {
+    const features = await this.driftHistory.features(modelName);
+    if (features.includes(feature)) return;
+    const hint = features.length > 0 ? `features with drift history: ${features.join(', ')}` : 'the model has no report yet (windows are reported once they close)';
+    throw new RpcError(status.NOT_FOUND, `model "${modelName}" has no drift history for feature "${feature}" (${hint})`, [{ field: 'feature', description: 'no drift history' }], 'FEATURE_NOT_FOUND');
   }
 }

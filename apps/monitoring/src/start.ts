@@ -1,17 +1,18 @@
-import { type ServiceConfig } from '@mlops/config';
-import { EventTables1764000000000, publishedBy } from '@mlops/events';
+import { EventTables1764000000000, publishedBy, SourceOffsets1764000000001 } from '@mlops/events';
 import { runServiceProcess } from '@mlops/platform';
 import { type Boot } from '@mlops/telemetry';
+import { type MonitoringConfig } from './config';
 import { MonitoringSchema1764000000001 } from './migrations/1764000000001-monitoring-schema';
+import { MonitoringWindows1764000000002 } from './migrations/1764000000002-monitoring-windows';
 import { MonitoringModule } from './monitoring.module';
 
-export function start({ config, telemetry }: Boot<ServiceConfig>): void {
+export function start({ config, telemetry }: Boot<MonitoringConfig>): void {
   void runServiceProcess(
     {
       name: 'monitoring',
       module: MonitoringModule,
       entities: [],
-      migrations: [EventTables1764000000000, MonitoringSchema1764000000001],
+      migrations: [EventTables1764000000000, SourceOffsets1764000000001, MonitoringSchema1764000000001, MonitoringWindows1764000000002],
       publishes: publishedBy('monitoring'),
       config,
     },

@@ -3,6 +3,7 @@ import { type Consumer, type EachMessagePayload, type Kafka, type KafkaMessage, 
 import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { backoffDelay, isTransientConnectionError, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
+import { sendToDeadLetter } from './dead-letter';
 import { deadLetterTopic, type EventDefinition } from './event-definition';
 import { type EventEnvelope, readEnvelope } from './envelope';
 
@@ -151,28 +152,11 @@ export class EventConsumer {
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, failure: DeadLetter): Promise<void> {
-    const target = deadLetterTopic(this.options.groupId);
-    this.options.logger.error({ topic, partition, offset: message.offset, reason: failure.reason, deadLetterTopic: target }, 'event dead-lettered');
-    await this.options.producer.send({
-      topic: target,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'dead-letter-reason': failure.reason,
-            'dead-letter-attempts': String(failure.attempts),
-            'dead-letter-topic': topic,
-            'dead-letter-partition': String(partition),
-            'dead-letter-offset': message.offset,
-            'dead-letter-consumer-group': this.options.groupId,
-            'dead-letter-time': new Date().toISOString(),
-          },
-        },
-      ],
-    });
+    const { groupId } = this.options;
+    this.options.logger.error({ topic, partition, offset: message.offset, reason: failure.reason, deadLetterTopic: deadLetterTopic(groupId) }, 'event dead-lettered');
+    await sendToDeadLetter(this.options.producer, [
+      { consumerGroup: groupId, topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, reason: failure.reason, attempts: failure.attempts },
+    ]);
   }
 }
 

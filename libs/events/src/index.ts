@@ -1,3 +1,4 @@
+export { type DeadLetterMessage, sendToDeadLetter } from './dead-letter';
 export { deadLetterTopic, defineEvent, type EventDefinition, type MessageCodec } from './event-definition';
 export { HEADER, InvalidEnvelopeError, envelopeHeaders, headerText, newEnvelope, readEnvelope, type EventEnvelope } from './envelope';
 export { EventConsumer, UnprocessableEventError, type ConsumeOutcome, type EventConsumerOptions, type EventHandler, type Subscription } from './event-consumer';

@@ -1,5 +1,5 @@
 import { metrics } from '@opentelemetry/api';
-import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type IHeaders, type Kafka } from 'kafkajs';
 import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { backoffDelay, sleep } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
@@ -11,6 +11,7 @@ export interface SourceMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  headers: IHeaders | undefined;
   timestamp: string;
 }
 
@@ -81,6 +82,7 @@ export class SourceConsumer {
       offset: m.offset,
       key: m.key,
       value: m.value,
+      headers: m.headers,
       timestamp: m.timestamp,
     }));
     const last = batch.lastOffset();

@@ -56,7 +56,7 @@ export class PredictHandler {
         const names = requestedOutputs(model, request.outputNames, (i) => `output_names[${i}]`);
         const feeds = instancesToFeeds(model.servable.signature, instances.map(scalarsFrom), prepared.nanPolicy);
         const outputs = splitOutputs(await model.run(feeds, names), names, instances.length);
-        return { result: { instances, outputs, enriched: prepared.enriched }, feeds, outputs: () => outputs };
+        return { result: { instances, outputs, enriched: prepared.enriched }, feeds, outputs: () => outputs, entityKeys: keys };
       },
     });
 

@@ -4,6 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { metrics } from '@opentelemetry/api';
 import { type CallContext, RpcError } from '@mlops/grpc';
 import { LOGGER, SERVICE_CONFIG } from '@mlops/platform';
+import { type commonV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { type ServingConfig } from '../config';
 import { Admission, AdmissionRefused } from '../domain/admission';
@@ -41,6 +42,8 @@ export interface Inferred<R> {
   result: R;
   feeds: Record<string, FeedTensor>;
   outputs: () => ReadonlyArray<Readonly<Record<string, InstanceOutput>>>;
+  /** Each instance's entity key, logged so labels can be joined by entity and time. */
+  entityKeys?: ReadonlyArray<commonV1.EntityKey | undefined>;
 }
 
 /** The steps of one request: a check of the request itself, preparation shared with the shadow, inference per version. */
@@ -193,7 +196,7 @@ export class Predictor {
     this.log.record({
       requestId, modelName: target.modelName, version, arm: route.arm, revision: deployment.revision, protocol: target.protocol, predictedAt: new Date(),
       latencyMs, statusCode: code, errorMessage: message, sampleRate: deployment.logSampleRate,
-      instances: () => (inferred ? loggedInstances(inferred.feeds, inferred.outputs()) : []),
+      instances: () => (inferred ? loggedInstances(inferred.feeds, inferred.outputs(), inferred.entityKeys) : []),
     });
   }
 

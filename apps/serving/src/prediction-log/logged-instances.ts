@@ -6,10 +6,12 @@ import { scalarTo, tensorValueTo } from '../serving.mapper';
  * The instances of a served request as the prediction log carries them: the model's inputs as
  * used (after enrichment and NaN handling; missing values null) and its outputs. Inputs with more
  * than one element per instance (images, embeddings) are left out: monitoring compares scalars.
+ * Entity keys given with the instances are kept, so labels can name the prediction by entity.
  */
 export function loggedInstances(
   feeds: Readonly<Record<string, FeedTensor>>,
   outputs: ReadonlyArray<Readonly<Record<string, InstanceOutput>>>,
+  entityKeys: ReadonlyArray<commonV1.EntityKey | undefined> = [],
 ): eventsV1.LoggedInstance[] {
   const batch = outputs.length;
   const scalars = Object.entries(feeds).filter(([, feed]) => feed.data.length === batch);
@@ -26,6 +28,7 @@ export function loggedInstances(
     }
     const outputsOf: Record<string, commonV1.TensorValue> = {};
     for (const [name, value] of Object.entries(output)) outputsOf[name] = tensorValueTo(value);
-    return { inputs, outputs: outputsOf, entityKey: undefined };
+    const entityKey = entityKeys[row];
+    return { inputs, outputs: outputsOf, entityKey: entityKey && Object.keys(entityKey.joinKeys).length > 0 ? entityKey : undefined };
   });
 }

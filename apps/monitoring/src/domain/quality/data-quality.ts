@@ -40,8 +40,10 @@ export function columnQuality(reference: ColumnReference, values: readonly Logge
     if (value === null || (typeof value === 'number' && Number.isNaN(value))) {
       nullCount++;
     } else if (reference.kind === 'numeric') {
-      if (typeof value !== 'number') typeViolations++;
-      else if (value < reference.min || value > reference.max) outOfRange++;
+      // Booleans and timestamps are numbers to training's profile (0/1, epoch milliseconds).
+      const number = typeof value === 'boolean' ? Number(value) : value instanceof Date ? value.getTime() : value;
+      if (typeof number !== 'number') typeViolations++;
+      else if (number < reference.min || number > reference.max) outOfRange++;
     } else if (typeof value !== 'string' && typeof value !== 'boolean') {
       typeViolations++;
     } else if (!reference.categories.has(String(value))) {

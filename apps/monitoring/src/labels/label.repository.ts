@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { type IHeaders } from 'kafkajs';
+import { type SqlExecutor } from '@mlops/persistence';
+import { type ReceivedLabel } from './read-label';
+
+/** A label kept until its prediction arrives, with the original message to dead-letter if it never does. */
+export interface HeldLabel {
+  label: ReceivedLabel;
+  message: Buffer;
+  headers: IHeaders;
+}
+
+export interface PendingLabel extends HeldLabel {
+  labelId: number;
+  receivedAt: Date;
+}
+
+/**
+ * Joins labels to stored predictions. By request id: every instance logged under that request and
+ * index (the stable answer and its shadow copy alike), when the label was observed within the join
+ * window after the prediction. By entity: the newest prediction for that entity at or before the
+ * label's event time and within the join window before it. Returns the positions of the labels that matched.
+ * (Updates answer through a CTE: TypeORM hands back `[rows, count]` for a bare UPDATE ... RETURNING.)
+ */
+@Injectable()
+export class LabelRepository {
+  async join(tx: SqlExecutor, labels: readonly ReceivedLabel[], joinWindowMs: number): Promise<Set<number>> {
+    const matched = new Set<number>();
+    const byRequest = labels.flatMap((l, i) => (l.join.by === 'request' ? [{ i, l, j: l.join }] : []));
+    const byEntity = labels.flatMap((l, i) => (l.join.by === 'entity' ? [{ i, l, j: l.join }] : []));
+    const window = `${joinWindowMs} milliseconds`;
+    if (byRequest.length > 0) {
+      const rows = (await tx.query(
+        `WITH l AS (SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::timestamptz[]) AS l(ord, request_id, instance_index, model_name, label, observed_at))
+         , updated AS (
+           UPDATE predictions p SET label = l.label, label_observed_at = l.observed_at, labelled_at = now()
+           FROM l, prediction_series s
+           WHERE p.request_id = l.request_id AND p.instance_index = l.instance_index AND s.series_id = p.series_id
+             AND (l.model_name = '' OR s.model_name = l.model_name) AND l.observed_at - p.predicted_at <= $7::interval
+           RETURNING l.ord, p.series_id, p.seq, p.predicted_at)
+         SELECT * FROM updated`,
+        [byRequest.map((r) => r.i), byRequest.map((r) => r.j.requestId), byRequest.map((r) => r.j.instanceIndex), byRequest.map((r) => r.l.modelName), byRequest.map((r) => r.l.label), byRequest.map((r) => r.l.observedAt), window],
+      )) as Labelled[];
+      for (const row of rows) matched.add(row.ord);
+      await markStale(tx, rows);
+    }
+    if (byEntity.length > 0) {
+      const rows = (await tx.query(
+        `WITH l AS (SELECT * FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::text[], $5::float8[], $7::timestamptz[]) AS l(ord, entity_key, event_time, model_name, label, observed_at)),
+         target AS (
+           SELECT l.ord, l.label, l.observed_at, t.request_id, t.instance_index FROM l CROSS JOIN LATERAL (
+             SELECT p.request_id, p.instance_index FROM predictions p JOIN prediction_series s USING (series_id)
+             WHERE p.entity_key = l.entity_key AND p.predicted_at <= l.event_time AND p.predicted_at >= l.event_time - $6::interval
+               AND (l.model_name = '' OR s.model_name = l.model_name)
+             ORDER BY p.predicted_at DESC LIMIT 1) t)
+         , updated AS (
+           UPDATE predictions p SET label = target.label, label_observed_at = target.observed_at, labelled_at = now()
+           FROM target WHERE p.request_id = target.request_id AND p.instance_index = target.instance_index
+           RETURNING target.ord, p.series_id, p.seq, p.predicted_at)
+         SELECT * FROM updated`,
+        [byEntity.map((r) => r.i), byEntity.map((r) => r.j.entityKey), byEntity.map((r) => r.j.eventTime), byEntity.map((r) => r.l.modelName), byEntity.map((r) => r.l.label), window, byEntity.map((r) => r.l.observedAt)],
+      )) as Labelled[];
+      for (const row of rows) matched.add(row.ord);
+      await markStale(tx, rows);
+    }
+    return matched;
+  }
+
+  /** Which of the named models are classifiers (binary or multiclass), as the registry announced them. */
+  async classifiers(tx: SqlExecutor, modelNames: readonly string[]): Promise<Set<string>> {
+    if (modelNames.length === 0) return new Set();
+    const rows = (await tx.query('SELECT name FROM monitored_models WHERE name = ANY($1::text[]) AND task IN (1, 2)', [modelNames])) as { name: string }[];
+    return new Set(rows.map((r) => r.name));
+  }
+
+  async hold(tx: SqlExecutor, held: readonly HeldLabel[]): Promise<void> {
+    if (held.length === 0) return;
+    const request = (h: HeldLabel) => (h.label.join.by === 'request' ? h.label.join : undefined);
+    const entity = (h: HeldLabel) => (h.label.join.by === 'entity' ? h.label.join : undefined);
+    await tx.query(
+      `INSERT INTO pending_labels (model_name, request_id, instance_index, entity_key, event_time, label, observed_at, message, headers)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::float8[], $7::timestamptz[], $8::bytea[], $9::jsonb[])`,
+      [
+        held.map((h) => h.label.modelName), held.map((h) => request(h)?.requestId ?? null), held.map((h) => request(h)?.instanceIndex ?? 0),
+        held.map((h) => entity(h)?.entityKey ?? null), held.map((h) => entity(h)?.eventTime ?? null), held.map((h) => h.label.label),
+        held.map((h) => h.label.observedAt), held.map((h) => h.message), held.map((h) => JSON.stringify(headersAsText(h.headers))),
+      ],
+    );
+  }
+
+  /** The oldest pending labels, locked so two replicas do not join or expire the same ones. */
+  async pending(tx: SqlExecutor, limit: number): Promise<PendingLabel[]> {
+    const rows = (await tx.query(
+      'SELECT * FROM pending_labels ORDER BY label_id LIMIT $1 FOR UPDATE SKIP LOCKED',
+      [limit],
+    )) as { label_id: string; model_name: string; request_id: string | null; instance_index: number; entity_key: string | null; event_time: Date | null; label: number; observed_at: Date; received_at: Date; message: Buffer; headers: Record<string, string> }[];
+    return rows.map((r) => ({
+      labelId: Number(r.label_id), receivedAt: r.received_at, message: r.message, headers: r.headers,
+      label: {
+        modelName: r.model_name, label: r.label, observedAt: r.observed_at,
+        join: r.request_id !== null ? { by: 'request', requestId: r.request_id, instanceIndex: r.instance_index } : { by: 'entity', entityKey: r.entity_key!, eventTime: r.event_time! },
+      },
+    }));
+  }
+
+  async release(tx: SqlExecutor, labelIds: readonly number[]): Promise<void> {
+    if (labelIds.length > 0) await tx.query('DELETE FROM pending_labels WHERE label_id = ANY($1::bigint[])', [labelIds]);
+  }
+
+  async count(tx: SqlExecutor, modelNames: readonly string[], outcome: 'matched' | 'unmatched'): Promise<void> {
+    if (modelNames.length === 0) return;
+    await tx.query(
+      `INSERT INTO label_counts (model_name, ${outcome}) SELECT model_name, count(*) FROM unnest($1::text[]) AS t(model_name) GROUP BY model_name
+       ON CONFLICT (model_name) DO UPDATE SET ${outcome} = label_counts.${outcome} + EXCLUDED.${outcome}`,
+      [modelNames],
+    );
+  }
+}
+
+interface Labelled {
+  ord: number;
+  series_id: number;
+  seq: string;
+  predicted_at: Date;
+}
+
+/** Reports already computed over a prediction that just got its label: their performance is recomputed. */
+async function markStale(tx: SqlExecutor, labelled: readonly Labelled[]): Promise<void> {
+  if (labelled.length === 0) return;
+  await tx.query(
+    `UPDATE reports r SET performance_stale = true
+     FROM unnest($1::int[], $2::bigint[], $3::timestamptz[]) AS l(series_id, seq, predicted_at)
+     WHERE r.series_id = l.series_id AND NOT r.performance_stale
+       AND (CASE WHEN r.end_seq IS NULL THEN l.predicted_at >= r.window_start AND l.predicted_at < r.window_end
+            ELSE l.seq > r.end_seq - r.prediction_count AND l.seq <= r.end_seq END)`,
+    [labelled.map((l) => l.series_id), labelled.map((l) => l.seq), labelled.map((l) => l.predicted_at)],
+  );
+}
+
+function headersAsText(headers: IHeaders): Record<string, string> {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return text;
+}

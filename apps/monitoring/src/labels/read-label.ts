@@ -1,0 +1,36 @@
+import { type eventsV1 } from '@mlops/proto';
+import { type ReadResult } from '../consumers/read-catalog-event';
+import { entityKeyText, loggedValue } from '../predictions/logged-values';
+
+/** A label as joined: by request id (and instance), or by entity and the time the label refers to. */
+export interface ReceivedLabel {
+  modelName: string;
+  join: { by: 'request'; requestId: string; instanceIndex: number } | { by: 'entity'; entityKey: string; eventTime: Date };
+  label: number;
+  observedAt: Date;
+}
+
+/**
+ * Checks a decoded label: it must say which prediction it is for and carry a number or a boolean
+ * (true = 1). Without an observation time it counts as observed when it was produced.
+ */
+export function receivedLabel(event: eventsV1.LabelReceived, producedAt: Date): ReadResult<ReceivedLabel> {
+  const problem = (reason: string): ReadResult<ReceivedLabel> => ({ ok: false, reason });
+  const value = loggedValue(event.label);
+  if (typeof value !== 'number' && typeof value !== 'boolean') return problem(`label must be a number or a boolean, got ${value === null ? 'null' : JSON.stringify(value)}`);
+  const label = Number(value);
+  if (!Number.isFinite(label)) return problem('label is not a finite number');
+  if (event.instanceIndex < 0) return problem(`instance_index must be 0 or more, got ${event.instanceIndex}`);
+  const observedAt = event.observedAt ?? producedAt;
+  const join = event.join;
+  if (join?.$case === 'requestId' && join.value) {
+    return { ok: true, value: { modelName: event.modelName, join: { by: 'request', requestId: join.value, instanceIndex: event.instanceIndex }, label, observedAt } };
+  }
+  if (join?.$case === 'entity') {
+    const entityKey = entityKeyText(join.value.entityKey);
+    if (!entityKey) return problem('entity.entity_key has no join keys');
+    if (!join.value.eventTime) return problem('entity.event_time is missing');
+    return { ok: true, value: { modelName: event.modelName, join: { by: 'entity', entityKey, eventTime: join.value.eventTime }, label, observedAt } };
+  }
+  return problem('neither request_id nor entity says which prediction the label is for');
+}
