@@ -10,7 +10,7 @@ import { alertMessage, nextAlertState } from '../domain/alerts/alert-lifecycle';
 import { type AlertRule, type Severity } from '../domain/alerts/alert-rule';
 import { windowKey } from '../domain/windows/window-spec';
 import { RetrainTrigger } from '../policies/retrain-trigger';
-import { alertStateOf, AlertRepository, closeAlertsOfRemovedRules, type StoredAlert } from './alert.repository';
+import { alertStateOf, AlertRepository, closeAlertsOfChangedRules, type StoredAlert } from './alert.repository';
 
 const SEVERITIES: Record<Severity, eventsV1.AlertSeverity> = {
   info: eventsV1.AlertSeverity.ALERT_SEVERITY_INFO,
@@ -56,9 +56,9 @@ export class AlertEvaluator {
     }
   }
 
-  /** Alerts of rules just removed are resolved; a firing one says so with `alert resolved`. */
-  async closeRemoved(tx: SqlExecutor, modelName: string, keptRules: readonly string[]): Promise<void> {
-    for (const alert of await closeAlertsOfRemovedRules(tx, modelName, keptRules)) {
+  /** Alerts of rules just removed or changed are resolved; a firing one says so with `alert resolved`. */
+  async closeOrphaned(tx: SqlExecutor, modelName: string, kept: readonly AlertRule[]): Promise<void> {
+    for (const alert of await closeAlertsOfChangedRules(tx, modelName, kept)) {
       if (!alert.firedAt) continue;
       await this.outbox.enqueue(tx, Events.alertResolved, {
         alertId: alert.alertId, ruleName: alert.ruleName, modelName, modelVersion: alert.version, arm: alert.arm, value: alert.value, firedAt: alert.firedAt, message: alert.message,

@@ -13,14 +13,10 @@ export interface RuleSet {
 export class AlertRuleRepository {
   constructor(private readonly db: DataSource) {}
 
-  async find(modelName: string, tx: SqlExecutor = this.db): Promise<RuleSet> {
-    const [row] = (await tx.query('SELECT rules, revision FROM alert_rule_sets WHERE model_name = $1', [modelName])) as { rules: AlertRule[]; revision: number }[];
+  /** `share`: hold the set against changes until the transaction ends. */
+  async find(modelName: string, tx: SqlExecutor = this.db, { share = false } = {}): Promise<RuleSet> {
+    const [row] = (await tx.query(`SELECT rules, revision FROM alert_rule_sets WHERE model_name = $1${share ? ' FOR SHARE' : ''}`, [modelName])) as { rules: AlertRule[]; revision: number }[];
     return row ? { rules: row.rules, revision: row.revision } : { rules: [], revision: 0 };
-  }
-
-  async all(): Promise<Map<string, AlertRule[]>> {
-    const rows = await this.db.query<{ model_name: string; rules: AlertRule[] }[]>('SELECT model_name, rules FROM alert_rule_sets');
-    return new Map(rows.map((r) => [r.model_name, r.rules]));
   }
 
   async replace(tx: SqlExecutor, modelName: string, rules: AlertRule[], actor: string): Promise<number> {

@@ -36,7 +36,7 @@ export class AlertRulesService {
     const rules = content.$case === 'rules' ? structuredRulesFrom(content.value, this.reporter.standardWindow, options) : documentRulesFrom(content.value, this.reporter.standardWindow, options);
     const revision = await this.transaction(async (tx) => {
       const stored = await this.rules.replace(tx, request.modelName, rules, actor);
-      await this.alerts.closeRemoved(tx, request.modelName, rules.map((r) => r.name));
+      await this.alerts.closeOrphaned(tx, request.modelName, rules);
       return stored;
     });
     return { rules: rules.map(alertRuleTo), revision };

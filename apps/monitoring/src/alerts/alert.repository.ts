@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type SqlExecutor } from '@mlops/persistence';
 import { type AlertState } from '../domain/alerts/alert-lifecycle';
-import { type Comparison, type Severity } from '../domain/alerts/alert-rule';
+import { type AlertRule, type Comparison, type Severity } from '../domain/alerts/alert-rule';
 
 export type StoredState = 'pending' | 'firing' | 'resolved';
 
@@ -55,7 +55,7 @@ export class AlertRepository {
 
   async open(tx: SqlExecutor, modelName: string, ruleName: string, version: number, arm: string): Promise<StoredAlert | undefined> {
     const [row] = (await tx.query(
-      `SELECT * FROM alerts WHERE model_name = $1 AND rule_name = $2 AND version = $3 AND arm = $4 AND state IN ('pending', 'firing')`,
+      `SELECT * FROM alerts WHERE model_name = $1 AND rule_name = $2 AND version = $3 AND arm = $4 AND state IN ('pending', 'firing') FOR UPDATE`,
       [modelName, ruleName, version, arm],
     )) as AlertRow[];
     return row && alertOf(row);
@@ -71,7 +71,8 @@ export class AlertRepository {
 
   async update(tx: SqlExecutor, alertId: string, change: { state: StoredState; value: number; message: string; firedAt?: Date; resolvedAt?: Date }): Promise<void> {
     await tx.query(
-      `UPDATE alerts SET state = $2, value = $3, message = $4, fired_at = coalesce($5, fired_at), resolved_at = coalesce($6, resolved_at), updated_at = now() WHERE alert_id = $1`,
+      `UPDATE alerts SET state = $2, value = $3, message = $4, fired_at = coalesce($5, fired_at), resolved_at = coalesce($6, resolved_at), updated_at = now()
+       WHERE alert_id = $1 AND state IN ('pending', 'firing')`,
       [alertId, change.state, change.value, change.message, change.firedAt ?? null, change.resolvedAt ?? null],
     );
   }
@@ -91,15 +92,22 @@ export class AlertRepository {
   }
 }
 
-/** Open alerts of rules no longer in the model's set, resolved because their rule is gone. */
-export async function closeAlertsOfRemovedRules(tx: SqlExecutor, modelName: string, keptRules: readonly string[]): Promise<StoredAlert[]> {
+/**
+ * Open alerts no rule of the model's new set stands behind any more (the rule was removed, or its
+ * metric, condition or scope changed), resolved because of it.
+ */
+export async function closeAlertsOfChangedRules(tx: SqlExecutor, modelName: string, kept: readonly AlertRule[]): Promise<StoredAlert[]> {
   const rows = (await tx.query(
     // Through a CTE: TypeORM hands back `[rows, count]` for a bare UPDATE ... RETURNING.
     `WITH closed AS (
-       UPDATE alerts SET state = 'resolved', resolved_at = now(), updated_at = now(), message = message || '; its rule was removed'
-       WHERE model_name = $1 AND state IN ('pending', 'firing') AND NOT (rule_name = ANY($2::text[])) RETURNING *)
+       UPDATE alerts a SET state = 'resolved', resolved_at = now(), updated_at = now(), message = message || '; its rule was removed or changed'
+       WHERE a.model_name = $1 AND a.state IN ('pending', 'firing') AND NOT EXISTS (
+         SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[], $6::int[], $7::text[]) AS k(name, metric, comparison, threshold, version, arm)
+         WHERE k.name = a.rule_name AND k.metric = a.metric AND k.comparison = a.comparison AND k.threshold = a.threshold
+           AND (k.version = 0 OR k.version = a.version) AND (k.arm = '' OR k.arm = a.arm))
+       RETURNING a.*)
      SELECT * FROM closed`,
-    [modelName, keptRules],
+    [modelName, kept.map((r) => r.name), kept.map((r) => r.metric), kept.map((r) => r.comparison), kept.map((r) => r.threshold), kept.map((r) => r.modelVersion), kept.map((r) => r.arm)],
   )) as AlertRow[];
   return rows.map(alertOf);
 }

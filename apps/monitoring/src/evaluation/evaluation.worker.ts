@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG } from '@mlops/platform';
 import { every, type Periodic } from '@mlops/resilience';
 import { type Logger } from '@mlops/telemetry';
-import { AlertRuleRepository } from '../alerts/alert-rule.repository';
 import { type MonitoringConfig } from '../config';
 import { windowKey } from '../domain/windows/window-spec';
 import { PendingLabels } from '../labels/pending-labels';
@@ -27,7 +26,6 @@ export class EvaluationWorker implements OnServiceReady, OnServiceStop {
   constructor(
     private readonly pendingLabels: PendingLabels,
     private readonly reports: ReportRepository,
-    private readonly rules: AlertRuleRepository,
     private readonly reporter: WindowReporter,
     private readonly reviser: PerformanceReviser,
     private readonly canaries: CanaryJudge,
@@ -44,12 +42,12 @@ export class EvaluationWorker implements OnServiceReady, OnServiceStop {
     await this.periodic?.stop();
   }
 
+  /** Each stage on its own: one failing (Kafka down for dead letters, a deadlock) must not stop the others. */
   private async pass(): Promise<void> {
-    await this.pendingLabels.retry();
-    const rules = await this.rules.all();
+    await this.stage('held labels', () => this.pendingLabels.retry());
     for (const series of await this.reports.series()) {
       try {
-        await this.reporter.reportSeries(series, rules.get(series.modelName) ?? []);
+        await this.reporter.reportSeries(series);
         this.failing.delete(series.seriesId);
       } catch (error) {
         // One series failing (an unreadable profile) must not stop the others from being reported.
@@ -59,7 +57,17 @@ export class EvaluationWorker implements OnServiceReady, OnServiceStop {
       }
     }
     // Bounded, so a flood of late labels cannot keep one pass from judging canaries.
-    for (let round = 0; round < MAX_REVISION_ROUNDS; round++) if ((await this.reviser.revise()) === 0) break;
-    await this.canaries.judgeAll(windowKey(this.reporter.standardWindow));
+    await this.stage('performance revision', async () => {
+      for (let round = 0; round < MAX_REVISION_ROUNDS; round++) if ((await this.reviser.revise()) === 0) break;
+    });
+    await this.stage('canary judgement', () => this.canaries.judgeAll(windowKey(this.reporter.standardWindow)));
+  }
+
+  private async stage(name: string, work: () => Promise<unknown>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.error({ err: error, stage: name }, 'monitoring evaluation stage failed; retried next pass');
+    }
   }
 }

@@ -63,7 +63,7 @@ describe('receivedLabel', () => {
     ['a negative instance index', { instanceIndex: -1 }, 'instance_index must be 0 or more, got -1'],
     ['an entity without an entity key', { join: entityJoin(undefined, EVENT_TIME) }, 'entity.entity_key has no join keys'],
     ['an entity key without join keys', { join: entityJoin({ joinKeys: {} }, EVENT_TIME) }, 'entity.entity_key has no join keys'],
-    ['an entity without an event time', { join: entityJoin(SFO_UA, undefined) }, 'entity.event_time is missing'],
+    ['an entity without an event time', { join: entityJoin(SFO_UA, undefined) }, 'entity.event_time is missing or not a valid time'],
     ['neither join set', { join: undefined }, 'neither request_id nor entity says which prediction the label is for'],
     ['an empty request id', { join: { $case: 'requestId', value: '' } }, 'neither request_id nor entity says which prediction the label is for'],
   ])('refuses %s', (_case, overrides, reason) => {

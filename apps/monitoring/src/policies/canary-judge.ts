@@ -14,7 +14,7 @@ const CANARY_ARM = 'canary';
 
 /**
  * Judges each model's canary arm against stable over the newest window both were reported in, with
- * the policy's limits; a canary that regresses is reported once, as `canary rollback requested`, which
+ * the policy's limits; a canary that regresses is reported once per deployment revision, as `canary rollback requested`, which
  * the registry acts on (while that canary still holds the alias). Unlike serving's own guard, which
  * sees one replica's traffic, this sees every replica's, and can judge on labelled performance too.
  */
@@ -50,7 +50,7 @@ export class CanaryJudge {
       const judgement = judgeCanary(policy.canary, figures(shared.values[0]), figures(shared.values[1]));
       if (judgement.verdict !== 'fail') return;
       const requestId = randomUUID();
-      if (!(await this.policies.recordCanaryJudgement(tx, modelName, canary.version, requestId, judgement.verdict))) return;
+      if (!(await this.policies.recordCanaryJudgement(tx, { modelName, version: canary.version, revision: deployment.revision }, requestId, judgement.verdict))) return;
       await this.outbox.enqueue(tx, Events.canaryRollbackRequested, {
         requestId, modelName, canaryVersion: canary.version, stableVersion: deployment.stableVersion, reason: judgement.reason,
         checks: judgement.checks, window: { start: shared.start, end: shared.end },

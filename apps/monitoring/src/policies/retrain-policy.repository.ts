@@ -48,11 +48,11 @@ export class RetrainPolicyRepository {
     await tx.query('INSERT INTO retrain_requests (retrain_request_id, model_name, rule_name, alert_id, outcome) VALUES ($1, $2, $3, $4, $5)', [request.id, request.modelName, request.ruleName, request.alertId, request.outcome]);
   }
 
-  /** Records the canary's judgement once; false when it was already judged (by this or another replica). */
-  async recordCanaryJudgement(tx: SqlExecutor, modelName: string, canaryVersion: number, requestId: string, verdict: string): Promise<boolean> {
+  /** Records a canary's failing judgement once per deployment revision; false when it was already judged (by this or another replica). */
+  async recordCanaryJudgement(tx: SqlExecutor, canary: { modelName: string; version: number; revision: number }, requestId: string, verdict: string): Promise<boolean> {
     const rows = (await tx.query(
-      'INSERT INTO canary_judgements (model_name, canary_version, request_id, verdict) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING request_id',
-      [modelName, canaryVersion, requestId, verdict],
+      'INSERT INTO canary_judgements (model_name, canary_version, revision, request_id, verdict) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING request_id',
+      [canary.modelName, canary.version, canary.revision, requestId, verdict],
     )) as unknown[];
     return rows.length > 0;
   }

@@ -21,6 +21,33 @@ export class PredictionRepository {
     return known.has(seriesKey(prediction.modelName, prediction.version));
   }
 
+  /**
+   * Hands out `count` sequence numbers of a series in consumption order, under its row lock (count
+   * windows cut on them). The update comes first: an upsert would use up a serial value on every batch.
+   */
+  private async advanceSeries(tx: SqlExecutor, series: { modelName: string; version: number; arm: string }, count: number, first: Date, newest: Date): Promise<{ seriesId: number; firstSeq: number }> {
+    const params = [series.modelName, series.version, series.arm, count, first, newest];
+    // Through CTEs: TypeORM hands back `[rows, count]` for a bare UPDATE ... RETURNING.
+    const [updated] = (await tx.query(
+      `WITH advanced AS (
+         UPDATE prediction_series SET next_seq = next_seq + $4::bigint, first_predicted_at = least(first_predicted_at, $5), newest_predicted_at = greatest(newest_predicted_at, $6)
+         WHERE model_name = $1 AND version = $2 AND arm = $3 RETURNING series_id, next_seq - $4::bigint AS first_seq)
+       SELECT * FROM advanced`,
+      params,
+    )) as { series_id: number; first_seq: string }[];
+    const [row] = updated
+      ? [updated]
+      : ((await tx.query(
+          `INSERT INTO prediction_series (model_name, version, arm, next_seq, first_predicted_at, newest_predicted_at) VALUES ($1, $2, $3, 1 + $4::bigint, $5, $6)
+           ON CONFLICT (model_name, version, arm) DO UPDATE SET next_seq = prediction_series.next_seq + $4::bigint,
+             first_predicted_at = least(prediction_series.first_predicted_at, EXCLUDED.first_predicted_at),
+             newest_predicted_at = greatest(prediction_series.newest_predicted_at, EXCLUDED.newest_predicted_at)
+           RETURNING series_id, next_seq - $4::bigint AS first_seq`,
+          params,
+        )) as { series_id: number; first_seq: string }[]);
+    return { seriesId: row.series_id, firstSeq: Number(row.first_seq) };
+  }
+
   async store(tx: SqlExecutor, predictions: readonly LoggedPrediction[]): Promise<void> {
     const bySeries = new Map<string, LoggedPrediction[]>();
     for (const p of predictions) {
@@ -35,16 +62,8 @@ export class PredictionRepository {
       const { modelName, version, arm } = group[0];
       const instanceCount = group.reduce((n, p) => n + p.instances.length, 0);
       const times = group.map((p) => p.predictedAt.getTime());
-      // Sequence numbers are handed out in consumption order under the row lock: count windows cut on them.
-      const [{ series_id: seriesId, first_seq: firstSeq }] = (await tx.query(
-        `INSERT INTO prediction_series (model_name, version, arm, next_seq, first_predicted_at, newest_predicted_at) VALUES ($1, $2, $3, 1 + $4::bigint, $5, $6)
-         ON CONFLICT (model_name, version, arm) DO UPDATE SET next_seq = prediction_series.next_seq + $4::bigint,
-           first_predicted_at = least(prediction_series.first_predicted_at, EXCLUDED.first_predicted_at),
-           newest_predicted_at = greatest(prediction_series.newest_predicted_at, EXCLUDED.newest_predicted_at)
-         RETURNING series_id, next_seq - $4::bigint AS first_seq`,
-        [modelName, version, arm, instanceCount, new Date(Math.min(...times)), new Date(Math.max(...times))],
-      )) as { series_id: number; first_seq: string }[];
-      let seq = Number(firstSeq);
+      const { seriesId, firstSeq } = await this.advanceSeries(tx, { modelName, version, arm }, instanceCount, new Date(Math.min(...times)), new Date(Math.max(...times)));
+      let seq = firstSeq;
       for (const p of group) {
         requests.series.push(seriesId);
         requests.id.push(p.requestId);

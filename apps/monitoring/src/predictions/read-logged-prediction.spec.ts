@@ -74,8 +74,8 @@ describe('loggedPrediction', () => {
     ['a negative version', { modelVersion: -2 }, 'model_version must be 1 or more, got -2'],
     ['a fractional version', { modelVersion: 1.5 }, 'model_version must be 1 or more, got 1.5'],
     ['an empty arm', { arm: '' }, 'arm is empty'],
-    ['no prediction time', { predictedAt: undefined }, 'predicted_at is missing'],
-    ['an invalid prediction time', { predictedAt: new Date(Number.NaN) }, 'predicted_at is missing'],
+    ['no prediction time', { predictedAt: undefined }, 'predicted_at is missing or not a valid time'],
+    ['an invalid prediction time', { predictedAt: new Date(Number.NaN) }, 'predicted_at is missing or not a valid time'],
     ['no latency', { latency: undefined }, 'latency is missing or negative'],
     ['a negative latency', { latency: { seconds: -1, nanos: 0 } }, 'latency is missing or negative'],
     ['negative nanos', { latency: { seconds: 0, nanos: -1 } }, 'latency is missing or negative'],
@@ -87,12 +87,36 @@ describe('loggedPrediction', () => {
   it('names the first bad field in field order', () => {
     expect(reasonFor(entry({ requestId: '', modelName: '', arm: '' }))).toBe('request_id is empty');
     expect(reasonFor(entry({ modelName: '', latency: undefined }))).toBe('model_name is empty');
-    expect(reasonFor(entry({ predictedAt: undefined, latency: undefined, instances: [] }))).toBe('predicted_at is missing');
+    expect(reasonFor(entry({ predictedAt: undefined, latency: undefined, instances: [] }))).toBe('predicted_at is missing or not a valid time');
   });
 
   it('numbers instances in request order and gives each its own entity key (or none)', () => {
     const { instances } = accepted(entry());
     expect(instances.map((i) => i.instanceIndex)).toEqual([0, 1]);
     expect(instances.map((i) => i.entityKey)).toEqual(['carrier=UA,origin=SFO', undefined]);
+  });
+});
+
+describe('loggedPrediction refuses what PostgreSQL or the windows could not take', () => {
+  it('refuses a status code that is no gRPC code', () => {
+    expect(reasonFor(entry({ statusCode: 40_000 }))).toBe('status_code must be a gRPC status code (0-16), got 40000');
+    expect(reasonFor(entry({ statusCode: -1 }))).toBe('status_code must be a gRPC status code (0-16), got -1');
+    expect(reasonFor(entry({ statusCode: 16, instances: [] }))).toBeUndefined();
+  });
+
+  it('refuses a prediction time in the future or before 1900', () => {
+    expect(reasonFor(entry({ predictedAt: new Date(Date.now() + 3 * 86_400_000) }))).toMatch(/^predicted_at is more than a day in the future/);
+    expect(reasonFor(entry({ predictedAt: new Date('1850-01-01T00:00:00Z') }))).toMatch(/^predicted_at is before 1900/);
+    expect(reasonFor(entry({ predictedAt: new Date(Date.UTC(2001, 0, 1)) }))).toBeUndefined();
+  });
+
+  it('refuses strings holding a NUL or a lone surrogate, naming the field', () => {
+    expect(reasonFor(entry({ requestId: 'a\u0000b' }))).toMatch(/^request_id holds a NUL/);
+    const base = entry();
+    const origin = { kind: { $case: 'stringValue' as const, value: 'S\uD800F' } };
+    const bad = { ...base, instances: [{ ...base.instances[0], inputs: { ...base.instances[0].inputs, origin } }] };
+    expect(reasonFor(bad)).toMatch(/^instances\[0\]\.inputs\.origin holds a NUL character or a lone UTF-16 surrogate/);
+    // A surrogate pair (an emoji) is fine.
+    expect(reasonFor({ ...base, arm: 'canary \u{1F680}' })).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
 import { type MonitoringConfig } from '../config';
 import { isPerformanceSeries, performanceSeries } from '../domain/report/report-series';
+import { type WindowPerformance } from '../domain/performance/performance';
 import { instancePerformance } from '../domain/report/window-report';
 import { MonitoredVersionRepository } from '../versions/monitored-version.repository';
 import { ReferenceProfiles } from '../versions/reference-profiles';
@@ -28,8 +29,8 @@ export class PerformanceReviser {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  private unreadable(modelName: string, version: number, error: unknown): undefined {
-    this.logger.warn({ err: error, model: modelName, version }, 'reference profile unreadable; performance not revised');
+  private cannot(report: { modelName: string; version: number; reportId: string }, why: string, error: unknown): undefined {
+    this.logger.warn({ err: error, model: report.modelName, version: report.version, reportId: report.reportId }, `${why}; performance not revised`);
     return undefined;
   }
 
@@ -38,14 +39,19 @@ export class PerformanceReviser {
       const stale = await this.reports.stale(tx, REVISED_PER_PASS);
       for (const report of stale) {
         const version = await this.versions.find(report.modelName, report.version, tx);
-        const reference = version && (await this.profiles.of(version).catch((error: unknown) => this.unreadable(report.modelName, report.version, error)));
-        if (!reference) {
-          // Nothing to recompute with (the profile is gone): the report keeps its figures instead of being retried forever.
+        const reference = version && (await this.profiles.of(version).catch((error: unknown) => this.cannot(report, 'reference profile unreadable', error)));
+        const { instances } = reference ? await this.reports.instances(tx, report.seriesId, report.rows, reference.prediction?.name, this.config.MONITORING_MAX_WINDOW_ROWS) : { instances: [] };
+        let performance: WindowPerformance | undefined;
+        try {
+          performance = reference && instancePerformance(reference, instances, this.config.MONITORING_MIN_SAMPLE_SIZE);
+        } catch (error) {
+          this.cannot(report, 'performance could not be computed', error);
+        }
+        if (!performance) {
+          // Nothing to recompute with: the report keeps its figures instead of being retried forever.
           await this.reports.clearStale(tx, report.reportId);
           continue;
         }
-        const { instances } = await this.reports.instances(tx, report.seriesId, report.rows, reference.prediction?.name, this.config.MONITORING_MAX_WINDOW_ROWS);
-        const performance = instancePerformance(reference, instances, this.config.MONITORING_MIN_SAMPLE_SIZE);
         const values = { ...Object.fromEntries(Object.entries(report.values).filter(([name]) => !isPerformanceSeries(name))), ...performanceSeries(performance, instances.length) };
         await this.reports.revisePerformance(tx, report.reportId, performanceTo(performance), values);
       }

@@ -1,5 +1,5 @@
 import { commonV1, monitoringV1 as pb } from '@mlops/proto';
-import { type DriftMethod, isPValueMethod } from '../domain/drift/method-selection';
+import { type DriftMethod } from '../domain/drift/method-selection';
 import { type WindowPerformance } from '../domain/performance/performance';
 import { type FeatureDriftResult, type WindowReport } from '../domain/report/window-report';
 import { type WindowSpec } from '../domain/windows/window-spec';
@@ -24,16 +24,16 @@ export function windowSpecTo(spec: WindowSpec): pb.WindowSpec {
 /** Seconds and nanos carry the same sign, as protobuf requires of a negative duration. */
 export const durationTo = (ms: number) => ({ seconds: Math.trunc(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) });
 
+/** statistic for every method (test statistic or distance), pValue for tests only; neither when there was too little data. */
 export function driftResultTo({ feature, kind, drift }: FeatureDriftResult): pb.DriftResult {
   const common = {
     feature, type: kind === 'numeric' ? commonV1.DataType.DATA_TYPE_FLOAT : commonV1.DataType.DATA_TYPE_CATEGORICAL,
     referenceSize: drift.referenceSize, currentSize: drift.currentSize,
   };
   if (drift.status !== 'ok') return { ...common, method: pb.DriftMethod.DRIFT_METHOD_UNSPECIFIED, status: pb.StatStatus.STAT_STATUS_INSUFFICIENT_DATA, threshold: 0 };
-  const test = isPValueMethod(drift.method);
   return {
     ...common, method: driftMethodTo(drift.method), status: drift.drifted ? pb.StatStatus.STAT_STATUS_DRIFT : pb.StatStatus.STAT_STATUS_OK,
-    statistic: test ? undefined : drift.score, pValue: test ? drift.score : undefined, threshold: drift.threshold,
+    statistic: drift.statistic, pValue: drift.pValue, threshold: drift.threshold,
   };
 }
 

@@ -13,6 +13,7 @@ export interface Series {
   /** Instances stored so far (sequence numbers 1..count). */
   count: number;
   firstPredictedAt: Date;
+  newestPredictedAt: Date;
   /** The model's newest prediction time over all its series: windows close as the model's traffic moves on. */
   modelNewestAt: Date;
 }
@@ -50,14 +51,14 @@ export class ReportRepository {
   constructor(private readonly db: DataSource) {}
 
   async series(): Promise<Series[]> {
-    const rows = await this.db.query<{ series_id: number; model_name: string; version: number; arm: string; next_seq: string; first_predicted_at: Date; model_newest_at: Date }[]>(
-      `SELECT s.series_id, s.model_name, s.version, s.arm, s.next_seq, s.first_predicted_at,
+    const rows = await this.db.query<{ series_id: number; model_name: string; version: number; arm: string; next_seq: string; first_predicted_at: Date; newest_predicted_at: Date; model_newest_at: Date }[]>(
+      `SELECT s.series_id, s.model_name, s.version, s.arm, s.next_seq, s.first_predicted_at, s.newest_predicted_at,
               max(s.newest_predicted_at) OVER (PARTITION BY s.model_name) AS model_newest_at
        FROM prediction_series s ORDER BY s.series_id`,
     );
     return rows.map((r) => ({
       seriesId: r.series_id, modelName: r.model_name, version: r.version, arm: r.arm, count: Number(r.next_seq) - 1,
-      firstPredictedAt: r.first_predicted_at, modelNewestAt: r.model_newest_at,
+      firstPredictedAt: r.first_predicted_at, newestPredictedAt: r.newest_predicted_at, modelNewestAt: r.model_newest_at,
     }));
   }
 
@@ -67,9 +68,15 @@ export class ReportRepository {
     return locked;
   }
 
+  async hasReports(tx: SqlExecutor, seriesId: number): Promise<boolean> {
+    const rows = (await tx.query('SELECT 1 FROM reports WHERE series_id = $1 LIMIT 1', [seriesId])) as unknown[];
+    return rows.length > 0;
+  }
+
   async lastWindow(tx: SqlExecutor, seriesId: number, windowKey: string): Promise<LastWindow | undefined> {
     const [row] = (await tx.query(
-      'SELECT window_end, end_seq FROM reports WHERE series_id = $1 AND window_key = $2 ORDER BY window_end DESC, end_seq DESC NULLS LAST LIMIT 1',
+      // Count windows by sequence: their end times need not grow with it (replicas' clocks differ).
+      'SELECT window_end, end_seq FROM reports WHERE series_id = $1 AND window_key = $2 ORDER BY end_seq DESC NULLS LAST, window_end DESC LIMIT 1',
       [seriesId, windowKey],
     )) as { window_end: Date; end_seq: string | null }[];
     return row && { endMs: row.window_end.getTime(), endSeq: Number(row.end_seq ?? 0) };

@@ -7,9 +7,9 @@ import { LOGGER, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
 import { eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { AlertEvaluator } from '../alerts/alert-evaluator';
+import { AlertRuleRepository } from '../alerts/alert-rule.repository';
 import { type MonitoringConfig } from '../config';
 import { type AlertRule } from '../domain/alerts/alert-rule';
-import { isPValueMethod } from '../domain/drift/method-selection';
 import { type ReferenceProfile } from '../domain/report/reference-profile';
 import { reportSeries } from '../domain/report/report-series';
 import { type FeatureDriftResult, type WindowReport, windowReport } from '../domain/report/window-report';
@@ -31,6 +31,9 @@ interface Window {
   endSeq: number | undefined;
 }
 
+/** Whether a rule watches this series (version 0 and arm '' mean every one). */
+const appliesTo = (rule: AlertRule, series: Series) => (rule.modelVersion === 0 || rule.modelVersion === series.version) && (rule.arm === '' || rule.arm === series.arm);
+
 /**
  * Reports each series' windows as they close, one transaction per window holding the series' lock:
  * the report, its drift history, the alert changes it causes and their events commit together.
@@ -42,6 +45,7 @@ export class WindowReporter {
     private readonly versions: MonitoredVersionRepository,
     private readonly profiles: ReferenceProfiles,
     private readonly alerts: AlertEvaluator,
+    private readonly rules: AlertRuleRepository,
     private readonly outbox: OutboxWriter,
     @Inject(TRANSACTION_RUNNER) private readonly transaction: TransactionRunner,
     @Inject(SERVICE_CONFIG) private readonly config: MonitoringConfig,
@@ -53,33 +57,39 @@ export class WindowReporter {
     return { by: 'time', kind: 'tumbling', sizeMs: this.config.MONITORING_WINDOW_MS, slideMs: this.config.MONITORING_WINDOW_MS };
   }
 
-  async reportSeries(series: Series, rules: readonly AlertRule[]): Promise<number> {
+  /**
+   * One transaction per series and pass, at most MONITORING_MAX_WINDOWS_PER_PASS windows per window
+   * definition, so a backlog is worked off over passes while other series get their turn. The rules
+   * are read under a share lock here, so a rule change waits for the windows it would judge.
+   */
+  async reportSeries(series: Series): Promise<number> {
     const version = await this.versions.find(series.modelName, series.version);
     const reference = version && (await this.profiles.of(version));
     if (!reference) return 0;
-    const specs = new Map([this.standardWindow, ...rules.map((r) => r.window)].map((spec) => [windowKey(spec), spec]));
-    let made = 0;
-    for (const [key, spec] of specs) {
-      for (;;) {
-        const done = await this.transaction(async (tx) => {
-          if (!(await this.reports.lockSeries(tx, series.seriesId))) return true; // another replica is on it
-          const windows = await this.closedWindows(tx, series, key, spec);
-          for (const window of windows) await this.report(tx, series, reference, key, spec, window, rules);
-          made += windows.length;
-          return windows.length < this.config.MONITORING_MAX_WINDOWS_PER_PASS;
-        });
-        if (done) break;
+    return this.transaction(async (tx) => {
+      if (!(await this.reports.lockSeries(tx, series.seriesId))) return 0; // another replica is on it
+      const rules = (await this.rules.find(series.modelName, tx, { share: true })).rules.filter((r) => appliesTo(r, series));
+      const specs = new Map([this.standardWindow, ...rules.map((r) => r.window)].map((spec) => [windowKey(spec), spec]));
+      const reported = await this.reports.hasReports(tx, series.seriesId);
+      let made = 0;
+      for (const [key, spec] of specs) {
+        const windows = await this.closedWindows(tx, series, key, spec, reported);
+        for (const window of windows) await this.report(tx, series, reference, key, spec, window, rules);
+        made += windows.length;
       }
-    }
-    return made;
+      return made;
+    });
   }
 
-  private async closedWindows(tx: SqlExecutor, series: Series, key: string, spec: WindowSpec): Promise<Window[]> {
+  private async closedWindows(tx: SqlExecutor, series: Series, key: string, spec: WindowSpec, seriesReported: boolean): Promise<Window[]> {
     const last = await this.reports.lastWindow(tx, series.seriesId, key);
     const limit = this.config.MONITORING_MAX_WINDOWS_PER_PASS;
     if (spec.by === 'time') {
-      const watermark = series.modelNewestAt.getTime() - this.config.MONITORING_ALLOWED_LATENESS_MS;
-      return closedTimeWindows(spec, last?.endMs, series.firstPredictedAt.getTime(), watermark, limit).map((w) => ({
+      // Windows close as the model's traffic moves on, but not past the series' own last window: a retired arm stops.
+      const watermark = Math.min(series.modelNewestAt.getTime() - this.config.MONITORING_ALLOWED_LATENESS_MS, series.newestPredictedAt.getTime() + spec.sizeMs);
+      // A rule window added to a series already reported starts now, not with its history (no months-old alerts).
+      const from = !last && seriesReported ? Math.max(series.firstPredictedAt.getTime(), watermark - spec.sizeMs) : series.firstPredictedAt.getTime();
+      return closedTimeWindows(spec, last?.endMs, from, watermark, limit).map((w) => ({
         rows: { by: 'time', start: new Date(w.startMs), end: new Date(w.endMs) }, start: new Date(w.startMs), end: new Date(w.endMs), endSeq: undefined,
       }));
     }
@@ -127,6 +137,6 @@ export class WindowReporter {
 
 function driftedFeature({ feature, drift }: FeatureDriftResult): eventsV1.DriftedFeature {
   if (drift.status !== 'ok') throw new Error('only a computed drift is announced');
-  const test = isPValueMethod(drift.method);
-  return { feature, method: driftMethodTo(drift.method) as number, statistic: drift.score, pValue: test ? drift.score : undefined, threshold: drift.threshold };
+  // DriftMethod (API) and DriftStatistic (event) number the methods alike.
+  return { feature, method: driftMethodTo(drift.method) as number, statistic: drift.statistic, pValue: drift.pValue, threshold: drift.threshold };
 }

@@ -1,4 +1,4 @@
-import { chooseMethod, type DriftMethod, MAX_UNIQUE_FOR_CATEGORICAL_NUMERIC, methodRule, type MethodChoice } from './method-selection';
+import { chooseMethod, type DriftMethod, isPValueMethod, MAX_UNIQUE_FOR_CATEGORICAL_NUMERIC, methodRule, type MethodChoice } from './method-selection';
 import { binInto, chiSquared, jensenShannonDistance, ksTwoSample, normedWasserstein, psi, zTestProportions } from './statistics';
 
 /** The reference profile of one column (proto mlops.common.v1.FeatureProfile, without nulls). */
@@ -30,9 +30,37 @@ export interface DriftOptions {
   threshold?: number;
 }
 
+/**
+ * A column's drift. When computed ('ok'):
+ * - `statistic`: the test statistic for a test method — KS D, the chi-squared statistic (+Infinity
+ *   when the window holds a category the reference lacks), the two-proportion z (signed: reference
+ *   share minus current share) — or the distance itself for a distance method (Wasserstein normed,
+ *   Jensen-Shannon, PSI);
+ * - `pValue`: the test's p-value; undefined for a distance method;
+ * - `score`: what `threshold` applies to, i.e. `pValue` for a test and `statistic` for a distance
+ *   (drifted when score < threshold for a test, score >= threshold for a distance).
+ */
 export type FeatureDrift =
-  | { status: 'ok'; method: DriftMethod; score: number; threshold: number; drifted: boolean; referenceSize: number; currentSize: number }
+  | {
+      status: 'ok';
+      method: DriftMethod;
+      statistic: number;
+      pValue: number | undefined;
+      score: number;
+      threshold: number;
+      drifted: boolean;
+      referenceSize: number;
+      currentSize: number;
+    }
   | { status: 'insufficient_data'; reason: string; referenceSize: number; currentSize: number };
+
+/** What a method measures: a test gives a statistic and a p-value, a distance only a statistic. */
+interface Measure {
+  statistic: number;
+  pValue: number | undefined;
+}
+
+const distanceOf = (statistic: number): Measure => ({ statistic, pValue: undefined });
 
 /**
  * 30 values: below it neither the KS/chi-squared asymptotics nor a 10-bin histogram mean much, and
@@ -59,7 +87,7 @@ export function featureDrift(reference: ReferenceColumn, current: ArrayLike<numb
 
   const uniqueValues = reference.kind === 'numeric' ? distinctCount(reference.sampleValues) : categoricalUnique(reference);
   const choice = pickMethod(reference.kind, referenceSize, uniqueValues, options);
-  let score: number;
+  let measure: Measure;
   if (reference.kind === 'numeric') {
     const values = current as ArrayLike<number>;
     if (typeof values[0] !== 'number') throw new Error('a numeric column needs numeric current values');
@@ -67,13 +95,16 @@ export function featureDrift(reference: ReferenceColumn, current: ArrayLike<numb
     const fewValues = uniqueValues <= MAX_UNIQUE_FOR_CATEGORICAL_NUMERIC;
     const usesSample = choice.method === 'ks' || choice.method === 'wasserstein' || fewValues;
     if (usesSample && sample.length < minReference) return insufficient(`reference sample has ${sample.length} values, fewer than ${minReference}`);
-    score = numericScore(choice.method, reference, values, fewValues);
+    measure = numericMeasure(choice.method, reference, values, fewValues);
   } else {
     const values = current as readonly string[];
     if (typeof values[0] !== 'string') throw new Error('a categorical column needs string current values');
-    score = categoricalScore(choice.method, referenceCategoryCounts(reference), currentCategoryCounts(reference, values));
+    measure = categoricalMeasure(choice.method, referenceCategoryCounts(reference), currentCategoryCounts(reference, values));
   }
-  return { status: 'ok', method: choice.method, score, threshold: choice.threshold, drifted: choice.drifted(score), referenceSize, currentSize };
+  const { statistic, pValue } = measure;
+  const score = isPValueMethod(choice.method) ? pValue : statistic;
+  if (score === undefined) throw new Error(`${choice.method} gave no p-value`);
+  return { status: 'ok', method: choice.method, statistic, pValue, score, threshold: choice.threshold, drifted: choice.drifted(score), referenceSize, currentSize };
 }
 
 function pickMethod(kind: ReferenceColumn['kind'], referenceSize: number, uniqueValues: number, options: DriftOptions): MethodChoice {
@@ -100,18 +131,18 @@ function distinctCount(values: ArrayLike<number>): number {
   return new Set(Array.from(values)).size;
 }
 
-function numericScore(method: DriftMethod, reference: Extract<ReferenceColumn, { kind: 'numeric' }>, current: ArrayLike<number>, fewValues: boolean): number {
-  if (method === 'ks') return ksTwoSample(reference.sampleValues, current).pValue;
-  if (method === 'wasserstein') return normedWasserstein(reference.sampleValues, current);
+function numericMeasure(method: DriftMethod, reference: Extract<ReferenceColumn, { kind: 'numeric' }>, current: ArrayLike<number>, fewValues: boolean): Measure {
+  if (method === 'ks') return ksTwoSample(reference.sampleValues, current);
+  if (method === 'wasserstein') return distanceOf(normedWasserstein(reference.sampleValues, current));
   // Few distinct values: each value is a category (Evidently's rule), counted on the reservoir.
   if (fewValues) {
-    return categoricalScore(method, countBy(Array.from(reference.sampleValues, String)), countBy(Array.from(current, String)));
+    return categoricalMeasure(method, countBy(Array.from(reference.sampleValues, String)), countBy(Array.from(current, String)));
   }
   if (method === 'z_test') throw new Error('the Z-test needs a binary column');
   return compareCounts(method, [...reference.binCounts], binInto(reference.binEdges, current));
 }
 
-function categoricalScore(method: DriftMethod, reference: Map<string, number>, current: Map<string, number>): number {
+function categoricalMeasure(method: DriftMethod, reference: Map<string, number>, current: Map<string, number>): Measure {
   if (method === 'ks' || method === 'wasserstein') throw new Error(`${method} needs a numeric column`);
   // Union of categories in sorted order, as Evidently aligns them.
   const keys = [...new Set([...reference.keys(), ...current.keys()])].sort();
@@ -121,15 +152,15 @@ function categoricalScore(method: DriftMethod, reference: Map<string, number>, c
     // Evidently's indicator: "is the first category".
     const refTotal = ref.reduce((s, c) => s + c, 0);
     const curTotal = cur.reduce((s, c) => s + c, 0);
-    return zTestProportions(ref[0], refTotal, cur[0], curTotal).pValue;
+    return zTestProportions(ref[0], refTotal, cur[0], curTotal);
   }
   return compareCounts(method, ref, cur);
 }
 
-function compareCounts(method: 'chi_squared' | 'jensen_shannon' | 'psi', reference: number[], current: number[]): number {
-  if (method === 'chi_squared') return chiSquared(reference, current).pValue;
-  if (method === 'jensen_shannon') return jensenShannonDistance(reference, current);
-  return psi(reference, current);
+function compareCounts(method: 'chi_squared' | 'jensen_shannon' | 'psi', reference: number[], current: number[]): Measure {
+  if (method === 'chi_squared') return chiSquared(reference, current);
+  if (method === 'jensen_shannon') return distanceOf(jensenShannonDistance(reference, current));
+  return distanceOf(psi(reference, current));
 }
 
 function countBy(values: readonly string[]): Map<string, number> {

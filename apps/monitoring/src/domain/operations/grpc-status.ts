@@ -22,9 +22,11 @@ const GRPC_STATUS_NAMES = [
   'UNAUTHENTICATED',
 ] as const;
 
-/** The name of a gRPC status code, e.g. 3 → "INVALID_ARGUMENT". Throws on a number gRPC does not define. */
+/**
+ * The name of a gRPC status code, e.g. 3 → "INVALID_ARGUMENT"; `CODE_<n>` for a number gRPC does
+ * not define (e.g. 17 → "CODE_17"). It never throws: status codes come from stored requests, and
+ * one unknown code must never stop a report.
+ */
 export function grpcStatusName(code: number): string {
-  const name = GRPC_STATUS_NAMES[code];
-  if (name === undefined) throw new Error(`${code} is not a gRPC status code (0 to ${GRPC_STATUS_NAMES.length - 1})`);
-  return name;
+  return (Number.isInteger(code) ? GRPC_STATUS_NAMES[code] : undefined) ?? `CODE_${code}`;
 }

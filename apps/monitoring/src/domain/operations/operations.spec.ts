@@ -25,6 +25,11 @@ describe('windowOperations', () => {
     expect(result).toMatchObject({ requestCount: 5, errorCount: 3, errorRate: 0.6, throughput: 0.5, errorsByCode: { INVALID_ARGUMENT: 2, UNAVAILABLE: 1 } });
   });
 
+  it('counts a code gRPC does not define as an error under CODE_<n>, without stopping the window', () => {
+    const result = windowOperations({ latenciesMs: [5, 6, 7, 8], statusCodes: [0, 17, 17, 14], windowSeconds: 10 });
+    expect(result).toMatchObject({ requestCount: 4, errorCount: 3, errorRate: 0.75, errorsByCode: { CODE_17: 2, UNAVAILABLE: 1 } });
+  });
+
   it('counts the latency of failed requests too', () => {
     const result = windowOperations({ latenciesMs: [10, 20, 30_000], statusCodes: [0, 0, 4], windowSeconds: 60 });
     expect(result.latencyP50Ms).toBe(20);
@@ -47,7 +52,6 @@ describe('windowOperations', () => {
   it('throws on inputs that do not line up or make no sense', () => {
     expect(() => windowOperations({ latenciesMs: [1, 2], statusCodes: [0], windowSeconds: 1 })).toThrow('latenciesMs has 2 values but statusCodes has 1');
     expect(() => windowOperations({ latenciesMs: [1], statusCodes: [0], windowSeconds: 0 })).toThrow('windowSeconds must be a positive number, got 0');
-    expect(() => windowOperations({ latenciesMs: [1], statusCodes: [17], windowSeconds: 1 })).toThrow('17 is not a gRPC status code');
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => windowOperations({ latenciesMs: [1, bad], statusCodes: [0, 0], windowSeconds: 1 })).toThrow('latenciesMs must be finite, non-negative numbers');
     }

@@ -21,7 +21,7 @@ describe('windowPerformance against scikit-learn', () => {
 
   it('classification: overall metrics, and per slice the most frequent values with at least minLabelled rows', () => {
     const result = expectOk(
-      windowPerformance({ task: 'classification', scores: classified.scores, labels: classified.labels, slices: classified.slices, maxSlicesPerFeature: classified.max_slices_per_feature }),
+      windowPerformance({ task: 'binary_classification', scores: classified.scores, labels: classified.labels, slices: classified.slices, maxSlicesPerFeature: classified.max_slices_per_feature }),
     );
     expect(result.labelledCount).toBe(classified.labels.length);
     expectMetricsClose(result.metrics, classified.metrics);
@@ -31,7 +31,7 @@ describe('windowPerformance against scikit-learn', () => {
 
   it('classification at another threshold', () => {
     const c = reference.classification.find((k) => k.threshold !== 0.5)!;
-    expectMetricsClose(expectOk(windowPerformance({ task: 'classification', scores: c.scores, labels: c.labels, threshold: c.threshold })).metrics, c.metrics);
+    expectMetricsClose(expectOk(windowPerformance({ task: 'binary_classification', scores: c.scores, labels: c.labels, threshold: c.threshold })).metrics, c.metrics);
   });
 
   it.each(reference.regression.map((c) => [c.name, c] as const))('regression: %s', (_name, c) => {
@@ -47,7 +47,7 @@ describe('windowPerformance', () => {
   const labels = scores.map((s, i) => (s >= 0.5 !== (i % 7 === 0) ? 1 : 0));
 
   it('reports insufficient data, with no metrics, below minLabelled', () => {
-    expect(windowPerformance({ task: 'classification', scores: scores.slice(0, 29), labels: labels.slice(0, 29) })).toEqual({
+    expect(windowPerformance({ task: 'binary_classification', scores: scores.slice(0, 29), labels: labels.slice(0, 29) })).toEqual({
       status: 'insufficient_data',
       labelledCount: 29,
       reason: '29 labelled predictions in the window, fewer than 30',
@@ -60,7 +60,7 @@ describe('windowPerformance', () => {
 
   it('leaves roc_auc out of a single-class window and keeps the metrics that are defined', () => {
     const negatives = labels.map(() => 0);
-    const result = expectOk(windowPerformance({ task: 'classification', scores, labels: negatives }));
+    const result = expectOk(windowPerformance({ task: 'binary_classification', scores, labels: negatives }));
     expect(result.metrics).not.toHaveProperty('roc_auc');
     expect(result.metrics).not.toHaveProperty('recall');
     expect(result.metrics).toMatchObject({ accuracy: 0.5, precision: 0, f1: 0 });
@@ -69,7 +69,7 @@ describe('windowPerformance', () => {
 
   it('gives each slice the metrics of its own rows (equal counts ordered by value)', () => {
     const values = scores.map((_, i) => (i % 3 === 0 ? 'a' : i % 3 === 1 ? null : 'b'));
-    const result = expectOk(windowPerformance({ task: 'classification', scores, labels, slices: [{ feature: 'f', values }], minLabelled: 10 }));
+    const result = expectOk(windowPerformance({ task: 'binary_classification', scores, labels, slices: [{ feature: 'f', values }], minLabelled: 10 }));
     const rowsOf = (value: string | null) => values.flatMap((v, i) => (v === value ? [i] : []));
     expect(result.slices).toEqual(
       (['a', 'b', null] as const).map((value) => {
@@ -93,10 +93,10 @@ describe('windowPerformance', () => {
   it('throws on inputs that do not line up or are not what the task needs', () => {
     expect(() => windowPerformance({ task: 'regression', scores: [1, 2], labels: [1] })).toThrow('scores has 2 values but labels has 1');
     expect(() => windowPerformance({ task: 'regression', scores, labels, slices: [{ feature: 'f', values: ['a'] }] })).toThrow('slice feature "f" has 1 values but there are 40 labels');
-    expect(() => windowPerformance({ task: 'classification', scores: [0.2, 0.7], labels: [0, 2] })).toThrow('classification labels must be 0 or 1; label 1 is 2');
-    expect(() => windowPerformance({ task: 'classification', scores: [0.2, 0.7], labels: [0, Number.NaN] })).toThrow('label 1 is NaN');
-    expect(() => windowPerformance({ task: 'classification', scores: [1.2, 0.7], labels: [0, 1] })).toThrow('classification scores must be probabilities in [0, 1]; score 0 is 1.2');
-    expect(() => windowPerformance({ task: 'classification', scores: [Number.NaN, 0.7], labels: [0, 1] })).toThrow('score 0 is NaN');
+    expect(() => windowPerformance({ task: 'binary_classification', scores: [0.2, 0.7], labels: [0, 2] })).toThrow('classification labels must be 0 or 1; label 1 is 2');
+    expect(() => windowPerformance({ task: 'binary_classification', scores: [0.2, 0.7], labels: [0, Number.NaN] })).toThrow('label 1 is NaN');
+    expect(() => windowPerformance({ task: 'binary_classification', scores: [1.2, 0.7], labels: [0, 1] })).toThrow('classification scores must be probabilities in [0, 1]; score 0 is 1.2');
+    expect(() => windowPerformance({ task: 'binary_classification', scores: [Number.NaN, 0.7], labels: [0, 1] })).toThrow('score 0 is NaN');
     expect(() => windowPerformance({ task: 'regression', scores: [1, Number.POSITIVE_INFINITY], labels: [1, 2] })).toThrow('regression scores and labels must be finite numbers; row 1');
     expect(() => windowPerformance({ task: 'regression', scores: [], labels: [], minLabelled: 0 })).toThrow('minLabelled must be at least 1, got 0');
   });

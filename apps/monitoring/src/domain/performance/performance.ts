@@ -9,7 +9,7 @@ export interface SliceColumn {
 }
 
 export interface WindowPerformanceInput {
-  task: 'classification' | 'regression';
+  task: 'binary_classification' | 'regression';
   /** Positive-class probabilities in [0, 1] (classification) or predicted values (regression), one per labelled prediction. */
   scores: ArrayLike<number>;
   /** The ground truth joined to each prediction: 0 or 1 for classification. */
@@ -60,7 +60,7 @@ export function windowPerformance(input: WindowPerformanceInput): WindowPerforma
     return { status: 'insufficient_data', labelledCount, reason: `${labelledCount} labelled predictions in the window, fewer than ${minLabelled}`, metrics: {}, slices: [] };
   }
   const metricsOf = (scores: ArrayLike<number>, labels: ArrayLike<number>): Record<string, number> =>
-    input.task === 'classification' ? classificationMetrics(scores, labels, input.threshold) : regressionMetrics(scores, labels);
+    input.task === 'binary_classification' ? classificationMetrics(scores, labels, input.threshold) : regressionMetrics(scores, labels);
   return {
     status: 'ok',
     labelledCount,
@@ -87,7 +87,7 @@ function validate(input: WindowPerformanceInput, slices: readonly SliceColumn[],
   // At least one row, or the metrics would divide by zero.
   if (!(minLabelled >= 1)) throw new Error(`minLabelled must be at least 1, got ${minLabelled}`);
   for (let i = 0; i < labels.length; i++) {
-    if (input.task === 'classification') {
+    if (input.task === 'binary_classification') {
       if (labels[i] !== 0 && labels[i] !== 1) throw new Error(`classification labels must be 0 or 1; label ${i} is ${labels[i]}`);
       if (!(scores[i] >= 0 && scores[i] <= 1)) throw new Error(`classification scores must be probabilities in [0, 1]; score ${i} is ${scores[i]}`);
     } else if (!Number.isFinite(scores[i]) || !Number.isFinite(labels[i])) {

@@ -28,7 +28,7 @@ const score = (): ReferenceFeature => ({
   quality: { name: 'score', kind: 'numeric', min: 0, max: 1 },
 });
 
-const profile = (features: ReferenceFeature[]): ReferenceProfile => ({ features, prediction: score(), task: 'classification' });
+const profile = (features: ReferenceFeature[]): ReferenceProfile => ({ features, prediction: score(), task: 'binary_classification' });
 
 const usualDistance = (i: number) => 1 + ((i * 37) % 40) * 2.5;
 const usualOrigin = (i: number) => (i % 10 < 5 ? 'SFO' : i % 10 < 8 ? 'JFK' : 'ORD');
@@ -71,23 +71,36 @@ describe('reportSeries: drift', () => {
   it('leaves out only the feature that lacks data, keeping the judged ones', () => {
     const series = reportSeries(report(profile([distance(), origin()]), instances(40, () => ({ set: { origin: null } }))));
     expect(namesStartingWith(series, 'drift.origin.')).toEqual([]);
-    expect(namesStartingWith(series, 'drift.distance.').sort()).toEqual(['drift.distance.drifted', 'drift.distance.p_value']);
+    expect(namesStartingWith(series, 'drift.distance.').sort()).toEqual(['drift.distance.drifted', 'drift.distance.p_value', 'drift.distance.statistic']);
     expect(series.drift_share).toBe(0);
   });
 
-  it('puts a test method (KS) score as .p_value and a drifted feature as .drifted = 1', () => {
+  it('puts a test method (KS, chi-squared) statistic as .statistic, its p-value as .p_value, and a drifted feature as .drifted = 1', () => {
     const r = report(profile([distance(), origin()]), instances(40, shiftedDistance));
     const series = reportSeries(r);
-    const distanceDrift = r.featureDrift[0].drift;
-    if (distanceDrift.status !== 'ok') throw new Error('expected a score');
-    expect(distanceDrift.method).toBe('ks');
-    expect(series['drift.distance.p_value']).toBe(distanceDrift.score);
+    const [distanceDrift, originDrift] = r.featureDrift.map((f) => f.drift);
+    if (distanceDrift.status !== 'ok' || originDrift.status !== 'ok') throw new Error('expected a score');
+    expect([distanceDrift.method, originDrift.method]).toEqual(['ks', 'chi_squared']);
+    expect(series['drift.distance.p_value']).toBe(distanceDrift.pValue);
     expect(series['drift.distance.p_value']).toBeLessThan(0.05);
+    // KS D, not the p-value: the window (60 to 99) is above 60% of the reference (0.5 to 99.5).
+    expect(series['drift.distance.statistic']).toBe(distanceDrift.statistic);
+    expect(series['drift.distance.statistic']).toBeCloseTo(0.6, 12);
     expect(series['drift.distance.drifted']).toBe(1);
-    expect(series).not.toHaveProperty('drift.distance.statistic');
     // A judged feature that did not drift is a 0: it was judged.
     expect(series['drift.origin.drifted']).toBe(0);
     expect(series['drift.origin.p_value']).toBeGreaterThanOrEqual(0.05);
+    expect(series['drift.origin.statistic']).toBe(originDrift.statistic);
+    expect(series['drift.origin.statistic']).not.toBe(series['drift.origin.p_value']);
+  });
+
+  it('has no .statistic for an infinite chi-squared statistic (a category training never had), but keeps .p_value 0 and .drifted 1', () => {
+    const r = report(profile([origin()]), instances(40, (i) => (i < 5 ? { set: { origin: 'LAX' } } : {})));
+    const series = reportSeries(r);
+    expect(r.featureDrift[0].drift).toMatchObject({ status: 'ok', method: 'chi_squared', statistic: Number.POSITIVE_INFINITY });
+    expect(series).not.toHaveProperty(['drift.origin.statistic']);
+    expect(series['drift.origin.p_value']).toBe(0);
+    expect(series['drift.origin.drifted']).toBe(1);
   });
 
   it('puts a distance method (Wasserstein, Jensen-Shannon) score as .statistic', () => {
@@ -113,8 +126,9 @@ describe('reportSeries: drift', () => {
   it('puts the prediction drift under prediction_drift, not among the features', () => {
     const series = reportSeries(report(profile([distance()]), instances(40, (i) => ({ prediction: 0.95 + i / 1000 }))));
     expect(series['prediction_drift.p_value']).toBeLessThan(0.05);
+    expect(series['prediction_drift.statistic']).toBeGreaterThan(0.5);
     expect(series['prediction_drift.drifted']).toBe(1);
-    expect(series).not.toHaveProperty('drift.__prediction__.p_value');
+    expect(series).not.toHaveProperty(['drift.__prediction__.p_value']);
     expect(series.drift_share).toBe(0);
   });
 });
@@ -127,7 +141,7 @@ describe('reportSeries: quality', () => {
     expect(series['quality.distance.null_rate']).toBe(0.1);
     expect(series['quality.distance.out_of_range_rate']).toBe(2 / 40);
     expect(series['quality.distance.schema_violations']).toBe(1);
-    expect(series).not.toHaveProperty('quality.distance.unseen_category_rate');
+    expect(series).not.toHaveProperty(['quality.distance.unseen_category_rate']);
     expect(series['quality.origin.unseen_category_rate']).toBe(0.1);
     expect(series['quality.origin.schema_violations']).toBe(2);
     expect(series['quality.origin.out_of_range_rate']).toBe(0);
@@ -135,7 +149,7 @@ describe('reportSeries: quality', () => {
 
   it('has no unseen category rate when the reference had a long tail (unknown, not 0)', () => {
     const series = reportSeries(report(profile([origin(1, 10)]), instances(40, () => ({ set: { origin: 'LAX' } }))));
-    expect(series).not.toHaveProperty('quality.origin.unseen_category_rate');
+    expect(series).not.toHaveProperty(['quality.origin.unseen_category_rate']);
     expect(series['quality.origin.null_rate']).toBe(0);
   });
 
@@ -162,8 +176,8 @@ describe('reportSeries: performance', () => {
 
   it('leaves out a metric that is undefined for the window (one class: no ROC-AUC, no recall)', () => {
     const series = reportSeries(report(profile([distance()]), instances(40, () => ({ label: 0 }))));
-    expect(series).not.toHaveProperty('performance.roc_auc');
-    expect(series).not.toHaveProperty('performance.recall');
+    expect(series).not.toHaveProperty(['performance.roc_auc']);
+    expect(series).not.toHaveProperty(['performance.recall']);
     expect(series['performance.accuracy']).toBeGreaterThan(0);
   });
 });

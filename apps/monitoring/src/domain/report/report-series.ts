@@ -1,4 +1,3 @@
-import { isPValueMethod } from '../drift/method-selection';
 import { type WindowPerformance } from '../performance/performance';
 import { type FeatureDriftResult, type WindowReport } from './window-report';
 
@@ -6,6 +5,14 @@ import { type FeatureDriftResult, type WindowReport } from './window-report';
  * The numbers alert rules watch, by metric name (grammar in ../alerts). A figure that could not be
  * computed (insufficient data, one class only) is absent, never 0: a rule on it neither starts nor
  * ends an alert.
+ *
+ * Drift, per feature (`drift.<feature>.*`) and for the prediction (`prediction_drift.*`), once computed:
+ * - `.statistic`: every method — the test statistic of a test (KS D, chi-squared, z, which is signed:
+ *   reference share minus current share) or the distance (normed Wasserstein, Jensen-Shannon, PSI).
+ *   A chi-squared statistic is +Infinity when the window holds a category training never had; a
+ *   series holds finite numbers only, so it is absent then (`.p_value` is 0 and `.drifted` 1);
+ * - `.p_value`: tests only (KS, chi-squared, Z-test), what their threshold applies to;
+ * - `.drifted`: 1 or 0.
  */
 export function reportSeries(report: WindowReport): Record<string, number> {
   const series: Record<string, number> = {};
@@ -15,7 +22,8 @@ export function reportSeries(report: WindowReport): Record<string, number> {
   const putDrift = (prefix: string, result: FeatureDriftResult) => {
     const { drift } = result;
     if (drift.status !== 'ok') return;
-    put(`${prefix}.${isPValueMethod(drift.method) ? 'p_value' : 'statistic'}`, drift.score);
+    put(`${prefix}.statistic`, drift.statistic);
+    put(`${prefix}.p_value`, drift.pValue);
     put(`${prefix}.drifted`, drift.drifted ? 1 : 0);
   };
   for (const result of report.featureDrift) putDrift(`drift.${result.feature}`, result);

@@ -1,6 +1,7 @@
 import { featureDrift } from '../drift/drift-score';
 import { ksTwoSample, normedWasserstein } from '../drift/statistics';
 import { classificationMetrics } from '../performance/classification-metrics';
+import { regressionMetrics } from '../performance/regression-metrics';
 import { type LoggedValue } from '../quality/data-quality';
 import { type ReferenceFeature, type ReferenceProfile } from './reference-profile';
 import { DATASET_DRIFT_SHARE, type FeatureDriftResult, instancePerformance, PREDICTION_FEATURE, type WindowInstance, windowReport, type WindowReport, type WindowRequest } from './window-report';
@@ -28,7 +29,7 @@ const origin = (scale = 1) => categoricalFeature('origin', [{ value: 'SFO', coun
 const weekend = () => numericFeature('is_weekend', Array.from({ length: 100 }, (_, i) => (i < 60 ? 0 : 1)), [0, 0.5, 1], [60, 40], 0, 1);
 const score = () => numericFeature('score', DISTANCE_SAMPLE.map((v) => v / 100), tenths(0.1), Array.from({ length: 10 }, () => 10), 0, 1);
 
-const profile = (features: ReferenceFeature[], prediction: ReferenceFeature = score(), task: ReferenceProfile['task'] = 'classification'): ReferenceProfile => ({ features, prediction, task });
+const profile = (features: ReferenceFeature[], prediction: ReferenceFeature = score(), task: ReferenceProfile['task'] = 'binary_classification'): ReferenceProfile => ({ features, prediction, task });
 
 /** Like the reference: distance spread over [0, 100], origins 50/30/20, 40% weekend, scores spread over [0, 1]. */
 const usualDistance = (i: number) => 1 + ((i * 37) % 40) * 2.5;
@@ -176,7 +177,7 @@ describe('windowReport: drift', () => {
   });
 
   it('has no prediction drift without a prediction reference, and leaves null predictions out of it', () => {
-    expect(report({ features: [distance()], prediction: undefined, task: 'classification' }, instances(40)).predictionDrift).toBeUndefined();
+    expect(report({ features: [distance()], prediction: undefined, task: 'binary_classification' }, instances(40)).predictionDrift).toBeUndefined();
     const r = report(profile([distance()]), instances(40, (i) => (i < 15 ? { prediction: null } : {})));
     expect(r.predictionDrift?.drift).toMatchObject({ status: 'insufficient_data', currentSize: 25 });
   });
@@ -288,5 +289,53 @@ describe('instancePerformance', () => {
     const kept = clean.filter((_, i) => i % 6 !== 0);
     expect(performance.labelledCount).toBe(kept.length);
     expect(performance.metrics).toEqual(classificationMetrics(kept.map((row) => row.prediction!), kept.map((row) => row.label!)));
+  });
+
+  it("leaves a classifier's scores outside [0, 1] or not finite out of its figures instead of throwing", () => {
+    const clean = instances(60);
+    const strays = [1.2, -0.1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 100];
+    const withStray = clean.map((row, i) => (i % 10 === 0 ? { ...row, prediction: strays[i / 10] } : row));
+    const performance = instancePerformance(profile([distance(), origin()]), withStray, 10);
+    const kept = clean.filter((_, i) => i % 10 !== 0);
+    expect(performance).toMatchObject({ status: 'ok', labelledCount: 54 });
+    expect(performance.metrics).toEqual(classificationMetrics(kept.map((row) => row.prediction!), kept.map((row) => row.label!)));
+    // The boundaries are probabilities and stay in.
+    const edges = clean.map((row, i) => (i === 0 ? { ...row, prediction: 0 } : i === 1 ? { ...row, prediction: 1 } : row));
+    expect(instancePerformance(profile([distance()]), edges, 10).labelledCount).toBe(60);
+  });
+
+  it('leaves a non-finite regression prediction or label out of its figures instead of throwing', () => {
+    const rows = instances(40, (i) => ({ prediction: i, label: i + 2 }));
+    const stray = rows.map((row, i) =>
+      i === 0 ? { ...row, prediction: Number.NaN } : i === 1 ? { ...row, label: Number.POSITIVE_INFINITY } : i === 2 ? { ...row, prediction: Number.NEGATIVE_INFINITY } : row,
+    );
+    const performance = instancePerformance(profile([distance()], score(), 'regression'), stray, 10);
+    const kept = rows.slice(3);
+    expect(performance).toMatchObject({ status: 'ok', labelledCount: 37 });
+    expect(performance.metrics).toEqual(regressionMetrics(kept.map((row) => row.prediction!), kept.map((row) => row.label!)));
+    // A regression's labels are not 0/1: a label of 2 or a prediction of 7.5 counts.
+    expect(instancePerformance(profile([distance()], score(), 'regression'), instances(40, () => ({ prediction: 7.5, label: 2 })), 10).metrics).toEqual({ rmse: 5.5, mae: 5.5 });
+  });
+
+  it('is insufficient data with a reason for a multiclass model, never throwing on its class labels', () => {
+    const rows = instances(60, (i) => ({ prediction: i % 3, label: i < 10 ? null : (i + 1) % 3 }));
+    expect(instancePerformance(profile([distance(), origin()], score(), 'multiclass'), rows, 10)).toEqual({
+      status: 'insufficient_data', labelledCount: 50, reason: 'performance of multiclass models is not computed yet', metrics: {}, slices: [],
+    });
+  });
+
+  it("is insufficient data with a reason when the model's task is unknown", () => {
+    expect(instancePerformance(profile([distance()], score(), 'unknown'), instances(40, (i) => (i < 5 ? { prediction: null } : {})), 10)).toEqual({
+      status: 'insufficient_data', labelledCount: 35, reason: "the model's task is unknown: the registry announced none", metrics: {}, slices: [],
+    });
+  });
+
+  it('a multiclass or unknown-task window still has its drift, quality and operations', () => {
+    for (const task of ['multiclass', 'unknown'] as const) {
+      const r = report(profile([distance()], score(), task), instances(40, (i) => ({ set: { distance: 60 + i }, label: 2 })));
+      expect(r.performance.status).toBe('insufficient_data');
+      expect(scored(driftOf(r, 'distance')).drifted).toBe(true);
+      expect(r.operations.requestCount).toBe(4);
+    }
   });
 });

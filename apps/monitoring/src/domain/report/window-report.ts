@@ -2,7 +2,7 @@ import { featureDrift, type FeatureDrift } from '../drift/drift-score';
 import { type LoggedValue, windowQuality, type WindowQuality } from '../quality/data-quality';
 import { windowOperations, type WindowOperations } from '../operations/operations';
 import { windowPerformance, type WindowPerformance } from '../performance/performance';
-import { type ReferenceFeature, type ReferenceProfile } from './reference-profile';
+import { type ModelTask, type ReferenceFeature, type ReferenceProfile } from './reference-profile';
 
 /** One logged instance of the window: its inputs as used, its primary output, and its label once joined. */
 export interface WindowInstance {
@@ -100,13 +100,38 @@ function currentValues(feature: ReferenceFeature, values: readonly (LoggedValue 
   return strings;
 }
 
-/** Performance over the window's labelled instances, sliced by each categorical input. */
+/** Why a model of this task has no performance figures. */
+const NO_PERFORMANCE: Readonly<Record<Exclude<ModelTask, 'binary_classification' | 'regression'>, string>> = {
+  multiclass: 'performance of multiclass models is not computed yet',
+  unknown: "the model's task is unknown: the registry announced none",
+};
+
+type Labelled = WindowInstance & { label: number; prediction: number };
+
+/**
+ * A classifier's figures take labels 0 and 1 and scores in [0, 1] only. A label naming no model skips
+ * the consumer's 0/1 check, so another label is left out; a score out of range (or not finite) means
+ * that output is not a probability, so it is left out too: one such row must never stop the report.
+ */
+const fitsBinaryClassification = (i: Labelled) => (i.label === 0 || i.label === 1) && i.prediction >= 0 && i.prediction <= 1;
+
+/** A regression's figures take finite predictions and labels only; a NaN or an infinity is left out, never stopping the report. */
+const fitsRegression = (i: Labelled) => Number.isFinite(i.prediction) && Number.isFinite(i.label);
+
+/**
+ * Performance over the window's labelled instances, sliced by each categorical input. A model whose
+ * task has no metrics here (multiclass, unknown) is 'insufficient_data' with the reason, its
+ * labelledCount still counting the instances with a label and a prediction. Never throws on a row.
+ */
 export function instancePerformance(reference: ReferenceProfile, instances: readonly WindowInstance[], minSampleSize: number): WindowPerformance {
-  // A label naming no model skips the consumer's 0/1 check: a classifier's figures ignore any that is not 0 or 1.
-  const fits = (label: number) => reference.task === 'regression' || label === 0 || label === 1;
-  const labelled = instances.filter((i): i is WindowInstance & { label: number; prediction: number } => i.label !== null && i.prediction !== null && fits(i.label));
+  const { task } = reference;
+  const withLabel = instances.filter((i): i is Labelled => i.label !== null && i.prediction !== null);
+  if (task !== 'binary_classification' && task !== 'regression') {
+    return { status: 'insufficient_data', labelledCount: withLabel.length, reason: NO_PERFORMANCE[task], metrics: {}, slices: [] };
+  }
+  const labelled = withLabel.filter(task === 'regression' ? fitsRegression : fitsBinaryClassification);
   return windowPerformance({
-    task: reference.task,
+    task,
     scores: labelled.map((i) => i.prediction),
     labels: labelled.map((i) => i.label),
     slices: reference.features.filter((f) => f.kind === 'categorical').map((f) => ({ feature: f.name, values: labelled.map((i) => sliceValue(i.inputs[f.name])) })),
