@@ -48,7 +48,8 @@ The platform is running. Stop it with: npm stop
   monitoring   127.0.0.1:50056   http://127.0.0.1:9106/metrics
   Kafka        $KAFKA_BROKERS
   PostgreSQL   $DATABASE_URL
-Try: grpcurl -plaintext 127.0.0.1:50054 list   (server reflection is on)
+Try: npm run -s mlops -- status                  (the command-line tool; --help lists its commands)
+     grpcurl -plaintext 127.0.0.1:50054 list   (server reflection is on)
      grpcurl -plaintext -H "authorization: Bearer \$(npm run -s token -- you viewer)" \\
        127.0.0.1:50054 mlops.registry.v1.RegistryService/ListRegisteredModels
 TXT
