@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: installs what it needs, starts Kafka and PostgreSQL and the six services
-# (in the background, logs under tmp/logs), waits until each reports SERVING, and prints the endpoints.
+# (in the background, logs under tmp/logs), waits until each reports SERVING, runs the quickstart
+# (real flights through the platform to a first served prediction) and prints the endpoints.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 ensure_dependencies
@@ -35,6 +36,11 @@ done
 
 step "Waiting for every service to report SERVING"
 node scripts/wait-serving.js
+
+if [[ "${QUICKSTART:-1}" != "0" ]]; then
+  step "Quickstart: real flights from data to a served prediction (QUICKSTART=0 skips it)"
+  node dist/apps/cli/src/main.js quickstart
+fi
 
 cat <<TXT
 

@@ -15,7 +15,7 @@ import { commonV1, eventsV1, monitoringV1 as pb } from '@mlops/proto';
 import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
 import { profileFeatures } from '../apps/training/src/domain/profile';
 import { referenceProfileOf } from '../apps/training/src/pipeline/reference-profile';
-import { airportPlaces, departsInDarkness } from './support/daylight';
+import { airportPlaces, departsInDarkness } from '../apps/cli/src/quickstart/daylight';
 import { FLIGHTS_PARQUET } from './support/flights';
 import { call, failure } from './support/grpc';
 

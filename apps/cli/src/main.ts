@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { dataCommands } from './commands/data';
 import { monitoringCommands } from './commands/monitoring';
+import { quickstartCommands } from './commands/quickstart';
 import { registryCommands } from './commands/registry';
 import { servingCommands } from './commands/serving';
 import { statusCommands } from './commands/status';
@@ -9,10 +10,11 @@ import { trainingCommands } from './commands/training';
 import { CliError } from './core/cli-error';
 import { type CommandModule, type Context } from './core/context';
 import { EXIT } from './core/exit-codes';
+import { positiveInt } from './core/numbers';
 import { createOutput } from './core/output';
 import { Platform, SERVICES, type ServiceName } from './core/platform';
 
-const COMMANDS: CommandModule[] = [statusCommands, dataCommands, trainingCommands, registryCommands, servingCommands, monitoringCommands];
+const COMMANDS: CommandModule[] = [statusCommands, quickstartCommands, dataCommands, trainingCommands, registryCommands, servingCommands, monitoringCommands];
 
 /** `mlops`: the platform from a terminal. Human-readable tables by default, `--json` for scripts, exit codes per kind of failure. */
 export function program(): { cli: Command; close: () => void } {
@@ -42,11 +44,6 @@ export function program(): { cli: Command; close: () => void } {
   return { cli: root, close: () => context?.platform.close() };
 }
 
-export function positiveInt(value: string, name: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new CliError(`${name} must be a whole number above 0, got "${value}"`, EXIT.usage);
-  return number;
-}
 
 /** Runs the CLI; resolves to the exit code (failures are printed in one line on stderr). */
 export async function run(argv: string[]): Promise<number> {

@@ -26,8 +26,9 @@ export function fromRpcError(error: unknown, service: string, address: string): 
     return new CliError(`${service} refused the call without a valid token (${error.details}): set MLOPS_TOKEN or pass --token (\`npm run -s token -- <you> <role>\` signs one for the local platform)`, exitCode);
   }
   if (error.code === status.PERMISSION_DENIED) return new CliError(`${service}: ${error.details}: use a token with the role the call needs (--as <role> for the local platform)`, exitCode);
-  const violations = decodeStatusDetails(error).fieldViolations.map((v) => `${v.field}: ${v.description}`);
-  const detail = violations.length > 0 && !violations.every((v) => error.details.includes(v)) ? ` (${violations.join('; ')})` : '';
+  // Field violations the message does not already spell out.
+  const violations = decodeStatusDetails(error).fieldViolations.filter((v) => !error.details.includes(v.description)).map((v) => `${v.field}: ${v.description}`);
+  const detail = violations.length > 0 ? ` (${violations.join('; ')})` : '';
   return new CliError(`${service}: ${error.details}${detail}`, exitCode);
 }
 

@@ -44,6 +44,11 @@ export class Platform {
 
   constructor(private readonly options: PlatformOptions) {}
 
+  /** The same platform, calling as someone else (locally signed tokens only). */
+  as(subject: string, role: Role): Platform {
+    return new Platform({ ...this.options, subject, role, token: undefined });
+  }
+
   address(service: ServiceName): string {
     return this.options.addresses[service] ?? process.env[`MLOPS_${service.toUpperCase()}_ADDRESS`] ?? `127.0.0.1:${SERVICES[service].port}`;
   }

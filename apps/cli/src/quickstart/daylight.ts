@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { AIRPORTS_CSV } from './flights';
+import { dirname, join } from 'node:path';
+
+/** vega-datasets' airports: IATA code, name, city, state, country, latitude, longitude. */
+export const AIRPORTS_CSV = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'airports.csv');
 
 interface Place {
   latitude: number;
