@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zstdDecompressSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { parquetReadObjects } from 'hyparquet';
 import { type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { LocalArtifactStore } from '@mlops/artifacts';
@@ -16,7 +14,7 @@ import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/t
 import { profileFeatures } from '../apps/training/src/domain/profile';
 import { referenceProfileOf } from '../apps/training/src/pipeline/reference-profile';
 import { airportPlaces, departsInDarkness } from '../apps/cli/src/quickstart/daylight';
-import { FLIGHTS_PARQUET } from './support/flights';
+import { flightRows } from '../apps/cli/src/quickstart/flights';
 import { call, failure } from './support/grpc';
 
 const WORKSPACE = join(__dirname, '..');
@@ -45,11 +43,7 @@ const score = (x: Row['inputs']) => 1 / (1 + Math.exp(-(-1.7 + 0.9 * x.dark + 0.
 
 /** The flights of the months given (0 = January), every SAMPLE_EVERY-th, with the model's inputs and output. */
 async function flights(months: Set<number>, fromDay = 1): Promise<Row[]> {
-  const bytes = readFileSync(FLIGHTS_PARQUET);
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const all = (await parquetReadObjects({ file, columns: ['date', 'delay', 'distance', 'origin'], compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) } })) as {
-    date: Date; delay: bigint; distance: bigint; origin: string;
-  }[];
+  const all = await flightRows();
   const places = airportPlaces();
   const rows: Row[] = [];
   all.forEach((flight, index) => {

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { zstdDecompressSync } from 'node:zlib';
-import { parquetReadObjects } from 'hyparquet';
+import { AIRPORTS_CSV } from '../../apps/cli/src/quickstart/daylight';
+import { flightRows } from '../../apps/cli/src/quickstart/flights';
 
-/** The real dataset of PRODUCT.md: three million US flights, January–June 2001 (vega-datasets). */
-export const FLIGHTS_PARQUET = join(__dirname, '../../node_modules/vega-datasets/data/flights-3m.parquet');
-export const AIRPORTS_CSV = join(__dirname, '../../node_modules/vega-datasets/data/airports.csv');
+// The real dataset of PRODUCT.md: three million US flights, January–June 2001 (vega-datasets).
+export { FLIGHTS_PARQUET } from '../../apps/cli/src/quickstart/flights';
 
 export interface Flight {
   date: string;
@@ -17,14 +15,7 @@ export interface Flight {
 
 /** The first `count` flights of the file, as an upstream producer would send them (JSON-ready). */
 export async function readFlights(count: number): Promise<Flight[]> {
-  const bytes = readFileSync(FLIGHTS_PARQUET);
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const rows = (await parquetReadObjects({
-    file,
-    rowStart: 0,
-    rowEnd: count,
-    compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) },
-  })) as { date: Date; delay: bigint; distance: bigint; origin: string; destination: string }[];
+  const rows = await flightRows(count);
   return rows.map((r) => ({ date: r.date.toISOString(), delay: Number(r.delay), distance: Number(r.distance), origin: r.origin, destination: r.destination }));
 }
 

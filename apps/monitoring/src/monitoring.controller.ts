@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { Inject, Injectable } from '@nestjs/common';
-import { TokenVerifier } from '@mlops/auth';
+import { TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { type CallContext, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { type TransactionRunner } from '@mlops/persistence';
 import { GrpcController, SERVICE_CONFIG, TRANSACTION_RUNNER } from '@mlops/platform';
@@ -11,7 +11,7 @@ import { AlertRepository } from './alerts/alert.repository';
 import { type MonitoringConfig } from './config';
 import { MonitoredDeploymentRepository } from './deployments/monitored-deployment.repository';
 import { formatDuration } from './domain/alerts/duration';
-import { decodePageToken, encodePageToken, pageSize, type PagePosition } from './domain/page-token';
+import { pageSize } from './domain/page-token';
 import { windowKey } from './domain/windows/window-spec';
 import { alertFilterFrom, alertTo, labelCoverageTo, pageCursorFrom, pageTokenTo, retrainPolicyFrom, retrainPolicyTo } from './monitoring.mapper';
 import { RetrainPolicyRepository } from './policies/retrain-policy.repository';
@@ -20,7 +20,6 @@ import { KnownModels } from './queries/known-models.query';
 import { LabelCoverageQuery } from './queries/label-coverage.query';
 import { LatestReportQuery } from './queries/latest-report.query';
 import { WindowReporter } from './reports/window-reporter';
-import { TOKEN_VERIFIER } from './tokens';
 import { MonitoredModelRepository } from './versions/monitored-model.repository';
 
 /** Changing what raises alerts or requests retraining needs this role; the actor recorded is the token's subject. */
@@ -134,17 +133,12 @@ export class MonitoringController implements ServiceImplementation<typeof pb.Mon
   }
 
   async listMonitoredModels(request: pb.ListMonitoredModelsRequest): Promise<pb.ListMonitoredModelsResponse> {
-    let after: PagePosition | undefined;
-    try {
-      after = decodePageToken(request.page?.pageToken ?? '');
-    } catch (error) {
-      throw RpcError.invalidArgument('invalid page token', [{ field: 'page.page_token', description: (error as Error).message }]);
-    }
-    const { models, more } = await this.models.page(pageSize(request.page?.pageSize), after);
+    const after = pageCursorFrom(request.page, { uuidKeys: false });
+    const { models, more } = await this.models.page(pageSize(request.page?.pageSize), after && { at: after.at, key: after.id });
     const last = models.at(-1);
     return {
       models: models.map((m) => ({ name: m.name, task: m.task, registeredAt: m.registeredAt })),
-      page: { nextPageToken: more && last ? encodePageToken({ registeredAt: last.registeredAt.toISOString(), name: last.name }) : '' },
+      page: pageTokenTo(more && last ? { at: last.registeredAt.toISOString(), id: last.name } : undefined),
     };
   }
 

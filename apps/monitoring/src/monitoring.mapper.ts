@@ -1,6 +1,6 @@
 import { DocumentError, type DocumentProblem } from '@mlops/documents';
 import { type FieldViolation, RpcError } from '@mlops/grpc';
-import { type commonV1, monitoringV1 as pb } from '@mlops/proto';
+import { type commonV1, durationFromMs, monitoringV1 as pb, msFromDuration } from '@mlops/proto';
 import { type AlertFilter, type StoredAlert, type StoredState } from './alerts/alert.repository';
 import { type AlertRule, type Comparison, type FieldProblem, type RuleCheckOptions, type Severity, validateRules } from './domain/alerts/alert-rule';
 import { parseRuleDocument } from './domain/alerts/rule-document';
@@ -8,7 +8,8 @@ import { type RetrainPolicy, retrainPolicyProblems } from './domain/policies/ret
 import { type WindowSpec } from './domain/windows/window-spec';
 import { type StoredPolicy } from './policies/retrain-policy.repository';
 import { type LabelCoverage } from './queries/label-coverage.query';
-import { durationTo, windowSpecTo } from './reports/report.mapper';
+import { windowSpecTo } from './reports/report.mapper';
+import { decodePageToken, encodePageToken, type PagePosition } from './domain/page-token';
 
 /* Proto messages <-> domain values. Problems in a request become INVALID_ARGUMENT naming its fields as the .proto does. */
 
@@ -30,7 +31,8 @@ const oneOf = (table: Record<string, number>, names: Record<number, string>) => 
 type Duration = { seconds: number; nanos: number };
 
 /** Whole milliseconds, as window keys need them; unset is 0. */
-export const millisFrom = (duration: Duration | undefined): number => (duration ? duration.seconds * 1000 + Math.round(duration.nanos / 1e6) : 0);
+/** Rules and policies count whole milliseconds (window keys are built from them). */
+export const millisFrom = (duration: Duration | undefined): number => Math.round(msFromDuration(duration));
 
 /** A time window slides by `slide`, a count window by `slide_count`; a tumbling window's unset slide is its size. */
 function windowSpecFrom(window: pb.WindowSpec, at: string, violations: FieldViolation[]): WindowSpec | undefined {
@@ -103,7 +105,7 @@ export function documentRulesFrom(text: string, defaultWindow: WindowSpec, optio
 
 export const alertRuleTo = (rule: AlertRule): pb.AlertRule => ({
   name: rule.name, metric: rule.metric, comparison: COMPARISON[rule.comparison], threshold: rule.threshold, window: windowSpecTo(rule.window),
-  forDuration: durationTo(rule.forMs), severity: SEVERITY[rule.severity], modelVersion: rule.modelVersion, arm: rule.arm, labels: rule.labels,
+  forDuration: durationFromMs(rule.forMs), severity: SEVERITY[rule.severity], modelVersion: rule.modelVersion, arm: rule.arm, labels: rule.labels,
 });
 
 /** The policy of a SetRetrainPolicy request, checked against the model's alert rules by name. */
@@ -120,8 +122,8 @@ export function retrainPolicyFrom(policy: pb.RetrainPolicy, ruleNames: ReadonlyS
 }
 
 export const retrainPolicyTo = (modelName: string, { policy, revision, updatedAt }: StoredPolicy): pb.RetrainPolicy => ({
-  modelName, enabled: policy.enabled, triggerRules: policy.triggerRules, cooldown: durationTo(policy.cooldownMs), maxRequests: policy.maxRequests,
-  ratePeriod: durationTo(policy.ratePeriodMs), baseRunId: policy.baseRunId, canary: { ...policy.canary }, revision, updatedAt,
+  modelName, enabled: policy.enabled, triggerRules: policy.triggerRules, cooldown: durationFromMs(policy.cooldownMs), maxRequests: policy.maxRequests,
+  ratePeriod: durationFromMs(policy.ratePeriodMs), baseRunId: policy.baseRunId, canary: { ...policy.canary }, revision, updatedAt,
 });
 
 /** ListAlerts' filter; UNSPECIFIED minimum severity means every severity. */
@@ -147,11 +149,11 @@ export const alertTo = (alert: StoredAlert): pb.Alert => ({
 
 export const labelCoverageTo = (coverage: LabelCoverage, joinWindowMs: number): pb.GetLabelCoverageResponse => ({
   predictions: coverage.predictions, labelled: coverage.labelled, coverage: coverage.predictions === 0 ? 0 : coverage.labelled / coverage.predictions,
-  pending: coverage.pending, expired: coverage.expired, unmatchedLabels: coverage.unmatchedLabels, joinWindow: durationTo(joinWindowMs),
-  medianLabelDelay: coverage.medianLabelDelayMs === undefined ? undefined : durationTo(coverage.medianLabelDelayMs),
+  pending: coverage.pending, expired: coverage.expired, unmatchedLabels: coverage.unmatchedLabels, joinWindow: durationFromMs(joinWindowMs),
+  medianLabelDelay: coverage.medianLabelDelayMs === undefined ? undefined : durationFromMs(coverage.medianLabelDelayMs),
 });
 
-/** Keyset position of a page ordered by a time and a uuid (alerts, drift history); opaque to clients, like domain/page-token. */
+/** Keyset position of a page ordered by a time and an id (domain/page-token's position, as the queries name it). */
 export interface PageCursor {
   at: string;
   id: string;
@@ -159,21 +161,22 @@ export interface PageCursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const pageTokenTo = (next: PageCursor | undefined): commonV1.PageResponse => ({
-  nextPageToken: next ? Buffer.from(JSON.stringify([next.at, next.id])).toString('base64url') : '',
-});
+export const pageTokenTo = (next: PageCursor | undefined): commonV1.PageResponse => ({ nextPageToken: next ? encodePageToken({ at: next.at, key: next.id }) : '' });
 
-/** Undefined for the first page; INVALID_ARGUMENT for a token this service did not issue (a forged one must not reach SQL). */
-export function pageCursorFrom(page: commonV1.PageRequest | undefined): PageCursor | undefined {
-  if (!page?.pageToken) return undefined;
-  let parsed: unknown;
+/**
+ * Undefined for the first page; INVALID_ARGUMENT for a token this service did not issue (a forged one
+ * must not reach SQL). `uuidKeys`: the key must be a uuid (alerts, drift history) rather than a name.
+ */
+export function pageCursorFrom(page: commonV1.PageRequest | undefined, { uuidKeys = true } = {}): PageCursor | undefined {
+  let position: PagePosition | undefined | null;
   try {
-    parsed = JSON.parse(Buffer.from(page.pageToken, 'base64url').toString('utf8'));
+    position = decodePageToken(page?.pageToken ?? '');
   } catch {
-    parsed = undefined;
+    position = null;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[0] !== 'string' || Number.isNaN(Date.parse(parsed[0])) || typeof parsed[1] !== 'string' || !UUID.test(parsed[1])) {
+  if (position === undefined) return undefined;
+  if (!position || (uuidKeys && !UUID.test(position.key))) {
     throw RpcError.invalidArgument('page_token is not a token this service issued', [{ field: 'page.page_token', description: 'pass next_page_token from the previous page' }]);
   }
-  return { at: parsed[0], id: parsed[1] };
+  return { at: position.at, id: position.key };
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ARTIFACT_STORE, artifactStoreFromConfig } from '@mlops/artifacts';
-import { TokenVerifier } from '@mlops/auth';
+import { TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { OutboxWriter } from '@mlops/events';
 import { SERVICE_CONFIG } from '@mlops/platform';
 import { AlertEvaluator } from './alerts/alert-evaluator';
@@ -27,7 +27,6 @@ import { LabelCoverageQuery } from './queries/label-coverage.query';
 import { LatestReportQuery } from './queries/latest-report.query';
 import { ReportRepository } from './reports/report.repository';
 import { WindowReporter } from './reports/window-reporter';
-import { TOKEN_VERIFIER } from './tokens';
 import { MonitoredModelRepository } from './versions/monitored-model.repository';
 import { MonitoredVersionRepository } from './versions/monitored-version.repository';
 import { ReferenceProfiles } from './versions/reference-profiles';

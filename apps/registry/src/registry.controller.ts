@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Identity, type Role, TokenVerifier } from '@mlops/auth';
+import { type Identity, type Role, TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { type CallContext, chunksAfterHeader, openingHeader, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { GrpcController } from '@mlops/platform';
 import { commonV1, registryV1 as pb } from '@mlops/proto';
@@ -9,7 +9,6 @@ import { LineageService } from './lineage/lineage.service';
 import { RegisteredModelService } from './models/registered-model.service';
 import { PromotionService } from './promotions/promotion.service';
 import * as map from './registry.mapper';
-import { TOKEN_VERIFIER } from './tokens';
 import { ModelCardService } from './versions/model-card.service';
 import { ModelVersionService } from './versions/model-version.service';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ARTIFACT_STORE, artifactStoreFromConfig } from '@mlops/artifacts';
-import { TokenVerifier } from '@mlops/auth';
+import { TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { SERVICE_CONFIG } from '@mlops/platform';
 import { ArtifactsService } from './artifacts/artifacts.service';
 import { OnnxInspector } from './artifacts/onnx-inspector';
@@ -16,7 +16,6 @@ import { PolicyRepository } from './promotions/policy.repository';
 import { PromotionRepository } from './promotions/promotion.repository';
 import { PromotionService } from './promotions/promotion.service';
 import { RegistryController } from './registry.controller';
-import { TOKEN_VERIFIER } from './tokens';
 import { ModelCardService } from './versions/model-card.service';
 import { ModelVersionRepository } from './versions/model-version.repository';
 import { ModelVersionService } from './versions/model-version.service';

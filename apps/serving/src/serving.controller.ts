@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Role, TokenVerifier } from '@mlops/auth';
+import { type Role, TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { type CallContext, pageOf, RpcError, type ServiceImplementation } from '@mlops/grpc';
 import { GrpcController } from '@mlops/platform';
 import { servingV1 as pb } from '@mlops/proto';
@@ -8,7 +8,6 @@ import { armsOf } from './domain/deployments';
 import { PredictHandler } from './predict/predict.handler';
 import { ModelPool } from './runtime/model-pool';
 import { deploymentSpecFrom, deploymentTo } from './serving.mapper';
-import { TOKEN_VERIFIER } from './tokens';
 
 type ControlMethod = Exclude<keyof typeof pb.ServingServiceService, 'predict'>;
 

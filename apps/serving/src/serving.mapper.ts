@@ -1,4 +1,4 @@
-import { commonV1, enumName, eventsV1, servingV1 as pb } from '@mlops/proto';
+import { commonV1, durationFromMs, enumName, eventsV1, msFromDuration, servingV1 as pb } from '@mlops/proto';
 import {
   type ArmVersion, type ChangeCause, type Deployment, type DeploymentSpec, type Enrichment, type RollbackGuard, type RolloutKind, type RolloutStrategy, type Scalar,
 } from './domain/deployment';
@@ -23,14 +23,12 @@ export const servableFrom = (modelName: string, version: number, artifact: commo
   modelName, version, artifactDigest: artifact.digest, artifactSize: artifact.sizeBytes, signature: signatureFrom(signature),
 });
 
-const millis = (d: { seconds: number; nanos: number } | undefined): number => (d ? d.seconds * 1000 + Math.round(d.nanos / 1e6) : 0);
-const duration = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 
 function guardFrom(g: commonV1.RollbackGuard | undefined): RollbackGuard | undefined {
   if (!g) return undefined;
   return {
     enabled: g.enabled, maxErrorRateIncrease: g.maxErrorRateIncrease, maxP99LatencyIncrease: g.maxP99LatencyIncrease,
-    evaluationWindowMs: millis(g.evaluationWindow), minRequests: g.minRequests,
+    evaluationWindowMs: Math.round(msFromDuration(g.evaluationWindow)), minRequests: g.minRequests,
   };
 }
 
@@ -39,7 +37,7 @@ export function rolloutFrom(r: commonV1.RolloutStrategy | undefined): RolloutStr
   const guard = guardFrom(r.rollbackGuard);
   return {
     kind: (enumName(commonV1.RolloutKind, r.kind, 'ROLLOUT_KIND_').toLowerCase() || 'immediate') as RolloutKind,
-    canaryWeight: r.canaryWeight, canarySteps: r.canarySteps, stepIntervalMs: millis(r.stepInterval), ...(guard ? { guard } : {}),
+    canaryWeight: r.canaryWeight, canarySteps: r.canarySteps, stepIntervalMs: Math.round(msFromDuration(r.stepInterval)), ...(guard ? { guard } : {}),
   };
 }
 
@@ -47,10 +45,10 @@ function rolloutTo(r: RolloutStrategy | undefined): commonV1.RolloutStrategy | u
   if (!r) return undefined;
   return commonV1.RolloutStrategy.fromPartial({
     kind: commonV1.RolloutKind[`ROLLOUT_KIND_${r.kind.toUpperCase()}` as keyof typeof commonV1.RolloutKind],
-    canaryWeight: r.canaryWeight, canarySteps: r.canarySteps, stepInterval: duration(r.stepIntervalMs),
+    canaryWeight: r.canaryWeight, canarySteps: r.canarySteps, stepInterval: durationFromMs(r.stepIntervalMs),
     rollbackGuard: r.guard && {
       enabled: r.guard.enabled, maxErrorRateIncrease: r.guard.maxErrorRateIncrease, maxP99LatencyIncrease: r.guard.maxP99LatencyIncrease,
-      evaluationWindow: duration(r.guard.evaluationWindowMs), minRequests: r.guard.minRequests,
+      evaluationWindow: durationFromMs(r.guard.evaluationWindowMs), minRequests: r.guard.minRequests,
     },
   });
 }

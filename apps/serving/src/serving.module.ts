@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ARTIFACT_STORE, artifactStoreFromConfig } from '@mlops/artifacts';
-import { TokenVerifier } from '@mlops/auth';
+import { TOKEN_VERIFIER, TokenVerifier } from '@mlops/auth';
 import { SERVICE_CONFIG } from '@mlops/platform';
 import { type ServingConfig } from './config';
 import { DeploymentRepository } from './deployments/deployment.repository';
@@ -17,7 +17,6 @@ import { TrafficStats } from './predict/traffic-stats';
 import { PredictionLog } from './prediction-log/prediction-log';
 import { ModelPool } from './runtime/model-pool';
 import { ServingController } from './serving.controller';
-import { TOKEN_VERIFIER } from './tokens';
 import { ServableVersionRepository } from './versions/servable-version.repository';
 import { VersionCatalog } from './versions/version-catalog';
 

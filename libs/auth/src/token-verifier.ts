@@ -155,3 +155,6 @@ function identityOf(payload: JWTPayload): Identity {
   // Unknown names are dropped rather than refused: a token may carry roles for other systems or newer ones.
   return { subject, roles: [...new Set(roles.filter(isRole))] };
 }
+
+/** Injection token for a process's one TokenVerifier (its key is imported once, at start-up). */
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');

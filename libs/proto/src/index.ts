@@ -17,3 +17,4 @@ export { enumName } from './enum-name';
 
 /** The buf image of every proto, loaded by servers for gRPC reflection. */
 export const descriptorSetPath = join(__dirname, 'generated', 'descriptor-set.binpb');
+export { durationFromMs, msFromDuration } from './durations';

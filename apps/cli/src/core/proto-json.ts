@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type DescEnum, type DescField, type DescMessage, type FileRegistry, createFileRegistry, fromBinary, ScalarType } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { descriptorSetPath } from '@mlops/proto';
+import { descriptorSetPath, durationFromMs } from '@mlops/proto';
 
 // Documents in a message's JSON form, checked field by field against the proto.
 //
@@ -239,7 +239,7 @@ export function parseDuration(value: unknown): number | undefined {
   return total;
 }
 
-export const durationOf = (seconds: number) => ({ seconds: Math.trunc(seconds), nanos: Math.round((seconds - Math.trunc(seconds)) * 1e9) });
+export const durationOf = (seconds: number) => durationFromMs(seconds * 1000);
 
 /** The fields that have a value: a record without a column of dashes. */
 export const compact = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null && value !== ''));

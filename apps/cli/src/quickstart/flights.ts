@@ -4,7 +4,24 @@ import { zstdDecompressSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { airportPlaces, departsInDarkness } from './daylight';
 
-const FLIGHTS_PARQUET = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
+/** Three million US flights, January–June 2001 (vega-datasets), in time order. */
+export const FLIGHTS_PARQUET = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'flights-3m.parquet');
+
+/** One row of the file as hyparquet reads it. */
+export interface FlightRow {
+  date: Date;
+  delay: bigint;
+  distance: bigint;
+  origin: string;
+  destination: string;
+}
+
+/** The file's rows (the first `rowEnd` when given). */
+export async function flightRows(rowEnd?: number): Promise<FlightRow[]> {
+  const bytes = readFileSync(FLIGHTS_PARQUET);
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return (await parquetReadObjects({ file, rowStart: 0, rowEnd, compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) } })) as FlightRow[];
+}
 
 /** One flight as the upstream producer sends it (JSON). `dark`: it leaves in darkness at its origin. */
 export interface FlightRecord {
@@ -21,11 +38,7 @@ export interface FlightRecord {
  * with whether it leaves in darkness: the upstream system's view of a flight, seasons included.
  */
 export async function readFlightMonths(months: ReadonlySet<number>, every: number): Promise<FlightRecord[]> {
-  const bytes = readFileSync(FLIGHTS_PARQUET);
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const rows = (await parquetReadObjects({ file, compressors: { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) } })) as {
-    date: Date; delay: bigint; distance: bigint; origin: string; destination: string;
-  }[];
+  const rows = await flightRows();
   const places = airportPlaces();
   const flights: FlightRecord[] = [];
   rows.forEach((row, index) => {

@@ -2,7 +2,7 @@ import { decodePageToken, encodePageToken, pageSize } from './page-token';
 
 describe('page tokens', () => {
   it('round-trip a position', () => {
-    const position = { registeredAt: '2026-11-23T10:00:00.000Z', name: 'churn' };
+    const position = { at: '2026-11-23T10:00:00.000Z', key: 'churn' };
     expect(decodePageToken(encodePageToken(position))).toEqual(position);
     expect(decodePageToken('')).toBeUndefined();
   });

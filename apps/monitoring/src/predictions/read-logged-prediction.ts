@@ -1,5 +1,5 @@
 import { type ReadResult, textProblem, timeProblem } from '../consumers/read-catalog-event';
-import { type eventsV1 } from '@mlops/proto';
+import { type eventsV1, msFromDuration } from '@mlops/proto';
 import { entityKeyText, loggedOutputs, loggedValue } from './logged-values';
 
 /** One logged instance, ready to store. */
@@ -31,7 +31,7 @@ export function loggedPrediction(entry: eventsV1.PredictionLogged): ReadResult<L
   if (!entry.arm) return problem('arm', 'is empty');
   const when = timeProblem(entry.predictedAt);
   if (when) return problem('predicted_at', when);
-  const latencyMs = entry.latency ? entry.latency.seconds * 1000 + entry.latency.nanos / 1e6 : Number.NaN;
+  const latencyMs = entry.latency ? msFromDuration(entry.latency) : Number.NaN;
   if (!Number.isFinite(latencyMs) || latencyMs < 0) return problem('latency', 'is missing or negative');
   if (!Number.isInteger(entry.statusCode) || entry.statusCode < 0 || entry.statusCode > MAX_GRPC_CODE) return problem('status_code', `must be a gRPC status code (0-${MAX_GRPC_CODE}), got ${entry.statusCode}`);
   if (entry.statusCode === 0 && entry.instances.length === 0) return problem('instances', 'is empty for a successful request');

@@ -1,4 +1,4 @@
-import { commonV1, monitoringV1 as pb } from '@mlops/proto';
+import { commonV1, durationFromMs, monitoringV1 as pb } from '@mlops/proto';
 import { type DriftMethod } from '../domain/drift/method-selection';
 import { type WindowPerformance } from '../domain/performance/performance';
 import { type FeatureDriftResult, type WindowReport } from '../domain/report/window-report';
@@ -18,11 +18,9 @@ export const driftMethodTo = (method: DriftMethod): pb.DriftMethod => METHODS[me
 export function windowSpecTo(spec: WindowSpec): pb.WindowSpec {
   const kind = spec.kind === 'tumbling' ? pb.WindowKind.WINDOW_KIND_TUMBLING : pb.WindowKind.WINDOW_KIND_SLIDING;
   if (spec.by === 'count') return { kind, size: { $case: 'count', value: spec.size }, slide: undefined, slideCount: spec.slide };
-  return { kind, size: { $case: 'duration', value: durationTo(spec.sizeMs) }, slide: durationTo(spec.slideMs), slideCount: 0 };
+  return { kind, size: { $case: 'duration', value: durationFromMs(spec.sizeMs) }, slide: durationFromMs(spec.slideMs), slideCount: 0 };
 }
 
-/** Seconds and nanos carry the same sign, as protobuf requires of a negative duration. */
-export const durationTo = (ms: number) => ({ seconds: Math.trunc(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) });
 
 /** statistic for every method (test statistic or distance), pValue for tests only; neither when there was too little data. */
 export function driftResultTo({ feature, kind, drift }: FeatureDriftResult): pb.DriftResult {

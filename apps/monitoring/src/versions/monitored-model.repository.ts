@@ -27,7 +27,7 @@ export class MonitoredModelRepository {
       `SELECT name, task, registered_at FROM monitored_models
        WHERE $1::timestamptz IS NULL OR (registered_at, name) > ($1::timestamptz, $2::text)
        ORDER BY registered_at, name LIMIT $3`,
-      [after?.registeredAt ?? null, after?.name ?? null, limit + 1],
+      [after?.at ?? null, after?.key ?? null, limit + 1],
     );
     return {
       models: rows.slice(0, limit).map((r) => ({ name: r.name, task: r.task, registeredAt: r.registered_at })),

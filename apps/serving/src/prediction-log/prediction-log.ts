@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BufferedPublisher, Events, type KafkaClient } from '@mlops/events';
 import { KAFKA, LOGGER, type OnServiceReady, type OnServiceStop, SERVICE_CONFIG } from '@mlops/platform';
-import { type eventsV1 } from '@mlops/proto';
+import { durationFromMs, type eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { type ServingConfig } from '../config';
 
@@ -54,7 +54,7 @@ export class PredictionLog implements OnServiceReady, OnServiceStop {
     this.publisher.publish(Events.predictionLogged, {
       requestId: record.requestId, modelName: record.modelName, modelVersion: record.version, arm: record.arm, deploymentRevision: record.revision,
       instances: room && record.statusCode === 0 ? record.instances() : [],
-      latency: { seconds: Math.floor(record.latencyMs / 1000), nanos: Math.round((record.latencyMs % 1000) * 1e6) },
+      latency: durationFromMs(record.latencyMs),
       predictedAt: record.predictedAt, statusCode: record.statusCode, errorMessage: record.errorMessage, sampleRate: record.sampleRate, protocol: record.protocol,
     });
   }
