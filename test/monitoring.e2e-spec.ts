@@ -117,7 +117,7 @@ describe('monitoring on real Kafka and PostgreSQL: flights drift in June, alerts
     });
   const stored = async () => Number((await db.query('SELECT count(*) FROM monitoring.predictions p JOIN monitoring.prediction_series s USING (series_id) WHERE s.model_name = $1', [model])).rows[0].count);
   const alertsOf = (states: pb.AlertState[] = []) => call<pb.ListAlertsResponse>((cb) => client.listAlerts(pb.ListAlertsRequest.fromPartial({ modelName: model, states }), cb));
-  const latestReport = () => call<pb.GetLatestReportResponse>((cb) => client.getLatestReport({ modelName: model, modelVersion: 0, arm: '' }, cb));
+  const latestReport = (rule = '') => call<pb.GetLatestReportResponse>((cb) => client.getLatestReport({ modelName: model, modelVersion: 0, arm: '', rule }, cb));
   const eventsOf = <T extends { modelName: string }>(definition: EventDefinition<T>) => probe.on(definition.topic).map((m) => definition.codec.decode(m.value!)).filter((e) => e.modelName === model);
   /** This run's dead letters (a fresh consumer group also dead-letters malformed history left by other tests). */
   const deadLetters = (group: string) => probe.on(deadLetterTopic(group)).filter((m) => m.key?.toString() === model);
@@ -219,6 +219,12 @@ describe('monitoring on real Kafka and PostgreSQL: flights drift in June, alerts
     }
     expect(firing.find((a) => a.ruleName === 'darkness_drift')).toMatchObject({ severity: pb.Severity.SEVERITY_CRITICAL, metric: 'drift.dark.drifted', value: 1 });
     await eventually(() => expect(eventsOf(Events.alertFired).map((e) => e.ruleName).sort()).toEqual(['darkness_drift', 'prediction_drift']), 30_000);
+    // A rule's own windows (four weeks, not the standard week) are read by naming the rule.
+    const ruled = (await latestReport('darkness_drift')).report!;
+    expect(ruled.window!.end!.getTime() - ruled.window!.start!.getTime()).toBe(28 * 86_400_000);
+    expect(ruled.featureDrift.find((d) => d.feature === 'dark')?.status).toBe(pb.StatStatus.STAT_STATUS_DRIFT);
+    const unknownRule = await failure(latestReport('nope'));
+    expect([unknownRule.code, violations(unknownRule)]).toEqual([grpc.status.INVALID_ARGUMENT, ['rule']]);
 
     // Two rules fired: the cooldown lets one retrain request through.
     await eventually(() => expect(eventsOf(Events.retrainRequested)).toHaveLength(1), 30_000);

@@ -146,7 +146,8 @@ export function toSnapshot(s: SnapshotRecord): pb.Snapshot {
     dataset: s.dataset,
     contractVersion: s.contractVersion,
     rowCount: s.rowCount,
-    eventTimeRange: { start: s.timeStart, end: s.timeEnd },
+    // What it holds [min, max]; older snapshots know only the range they were chosen by.
+    eventTimeRange: { start: s.eventMin ?? s.timeStart, end: s.eventMax ?? s.timeEnd },
     receivedCount: s.receivedCount,
     quarantinedCount: s.quarantinedCount,
     sizeBytes: s.sizeBytes,

@@ -12,7 +12,7 @@ import { type MonitoringConfig } from './config';
 import { MonitoredDeploymentRepository } from './deployments/monitored-deployment.repository';
 import { formatDuration } from './domain/alerts/duration';
 import { pageSize } from './domain/page-token';
-import { windowKey } from './domain/windows/window-spec';
+import { windowKey, type WindowSpec } from './domain/windows/window-spec';
 import { alertFilterFrom, alertTo, labelCoverageTo, pageCursorFrom, pageTokenTo, retrainPolicyFrom, retrainPolicyTo } from './monitoring.mapper';
 import { RetrainPolicyRepository } from './policies/retrain-policy.repository';
 import { DriftHistoryQuery } from './queries/drift-history.query';
@@ -54,18 +54,18 @@ export class MonitoringController implements ServiceImplementation<typeof pb.Mon
   async getLatestReport(request: pb.GetLatestReportRequest): Promise<pb.GetLatestReportResponse> {
     const { modelName, modelVersion, arm } = request;
     await this.known.require(modelName, { version: modelVersion });
-    const key = this.standardWindowKey;
-    const version = modelVersion || (await this.deployments.find(modelName))?.stableVersion || (await this.latestReports.newestReportedVersion(modelName, key));
-    const report = version === undefined ? undefined : await this.latestReports.newest(modelName, version, arm, key);
+    const window = await this.windowOf(modelName, request.rule);
+    const version = modelVersion || (await this.deployments.find(modelName))?.stableVersion || (await this.latestReports.newestReportedVersion(modelName, window.key));
+    const report = version === undefined ? undefined : await this.latestReports.newest(modelName, version, arm, window.key);
     if (report) return { report };
     const what = `model "${modelName}"${version === undefined ? '' : ` version ${version}`}${arm ? ` arm "${arm}"` : ''}`;
-    const { MONITORING_WINDOW_MS: size, MONITORING_ALLOWED_LATENESS_MS: lateness } = this.config;
+    const { MONITORING_ALLOWED_LATENESS_MS: lateness } = this.config;
     throw new RpcError(
       status.NOT_FOUND,
-      `${what} has no report yet: its ${formatDuration(size)} windows are reported once they close, when the model's predictions reach ${formatDuration(lateness)} past a window's end, ` +
-        'and only for a version registered with a reference profile',
-      [],
-      'REPORT_NOT_READY',
+      `${what} has no report yet: its ${window.description} windows are reported once they close${window.spec.by === 'count' ? '' : `, when the model's predictions reach ${formatDuration(lateness)} past a window's end,`} ` +
+        `and only for a version registered with a reference profile${request.rule ? '' : ' (or name an alert rule to read its windows)'}`,
+      [{ field: 'model_version', description: 'no report' }],
+      'REPORT_NOT_FOUND',
     );
   }
 
@@ -74,7 +74,7 @@ export class MonitoringController implements ServiceImplementation<typeof pb.Mon
     await this.known.require(modelName, { version });
     if (!feature) throw RpcError.invalidArgument('feature is required', [{ field: 'feature', description: 'a feature name, or __prediction__ for the prediction' }]);
     const cursor = pageCursorFrom(request.page);
-    const scope = { modelName, version, arm, feature, windowKey: this.standardWindowKey, from: request.timeRange?.start, to: request.timeRange?.end };
+    const scope = { modelName, version, arm, feature, windowKey: (await this.windowOf(modelName, request.rule)).key, from: request.timeRange?.start, to: request.timeRange?.end };
     const { points, more } = await this.driftHistory.page(scope, pageSize(request.page?.pageSize), cursor && { windowEnd: cursor.at, reportId: cursor.id });
     if (points.length === 0 && !cursor) await this.requireDriftFeature(modelName, feature);
     const last = points.at(-1);
@@ -142,9 +142,16 @@ export class MonitoringController implements ServiceImplementation<typeof pb.Mon
     };
   }
 
-  /** The API answers with the standard window's reports; windows of rules that name their own are reported for their alerts. */
-  private get standardWindowKey(): string {
-    return windowKey(this.reporter.standardWindow);
+  /** The standard window, or the window of the model's alert rule `rule` (INVALID_ARGUMENT naming the rules when it has none of that name). */
+  private async windowOf(modelName: string, rule: string): Promise<{ key: string; spec: WindowSpec; description: string }> {
+    const describe = (spec: WindowSpec) => ({ key: windowKey(spec), spec, description: spec.by === 'count' ? `${spec.size}-prediction` : formatDuration(spec.sizeMs) });
+    if (!rule) return describe(this.reporter.standardWindow);
+    const { rules } = await this.rules.find(modelName);
+    const found = rules.find((r) => r.name === rule);
+    if (!found) {
+      throw RpcError.invalidArgument(`model "${modelName}" has no alert rule "${rule}"`, [{ field: 'rule', description: rules.length > 0 ? `one of ${rules.map((r) => r.name).join(', ')}` : 'the model has no alert rules' }]);
+    }
+    return describe(found.window);
   }
 
   /** NOT_FOUND when no stored window of the model has the feature: misspelt, or not reported yet. */

@@ -12,9 +12,19 @@ import { type Promotion } from './promotions/promotion.repository';
 
 /* Proto messages <-> domain values. Enums travel as their OIP / lower-case names inside the domain. */
 
-const tensorFrom = (t: commonV1.TensorSpec): TensorDecl => ({ name: t.name, datatype: enumName(commonV1.TensorDataType, t.datatype, 'TENSOR_DATA_TYPE_'), shape: t.shape });
+// Optional parts are stored only when set, so signatures registered before they were kept read the same.
+const tensorFrom = (t: commonV1.TensorSpec): TensorDecl => {
+  const featureType = enumName(commonV1.DataType, t.featureType, 'DATA_TYPE_');
+  return {
+    name: t.name, datatype: enumName(commonV1.TensorDataType, t.datatype, 'TENSOR_DATA_TYPE_'), shape: t.shape,
+    ...(t.nullable ? { nullable: true } : {}), ...(featureType ? { featureType } : {}), ...(t.description ? { description: t.description } : {}),
+  };
+};
 const tensorTo = (t: TensorDecl): commonV1.TensorSpec =>
-  commonV1.TensorSpec.fromPartial({ name: t.name, datatype: commonV1.TensorDataType[`TENSOR_DATA_TYPE_${t.datatype}` as keyof typeof commonV1.TensorDataType] ?? 0, shape: t.shape });
+  commonV1.TensorSpec.fromPartial({
+    name: t.name, datatype: commonV1.TensorDataType[`TENSOR_DATA_TYPE_${t.datatype}` as keyof typeof commonV1.TensorDataType] ?? 0, shape: t.shape,
+    nullable: t.nullable ?? false, featureType: t.featureType ? (commonV1.DataType[`DATA_TYPE_${t.featureType}` as keyof typeof commonV1.DataType] ?? 0) : 0, description: t.description ?? '',
+  });
 
 export const signatureFrom = (s: commonV1.ModelSignature | undefined): Signature => ({ inputs: (s?.inputs ?? []).map(tensorFrom), outputs: (s?.outputs ?? []).map(tensorFrom) });
 export const signatureTo = (s: Signature): commonV1.ModelSignature => ({ inputs: s.inputs.map(tensorTo), outputs: s.outputs.map(tensorTo) });

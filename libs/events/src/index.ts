@@ -5,7 +5,7 @@ export { EventConsumer, UnprocessableEventError, type ConsumeOutcome, type Event
 export { EventTables1764000000000 } from './event-tables.migration';
 export { SourceOffsets1764000000001 } from './source-offsets.migration';
 export { SourceConsumer, type SourceBatchHandler, type SourceConsumerOptions, type SourceMessage } from './source-consumer';
-export { createKafka, createProducer, ensureTopics, type KafkaClient, topicExists } from './kafka';
+export { createKafka, createProducer, dropKafkajsTimeoutWarning, ensureTopics, type KafkaClient, topicExists } from './kafka';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { OutboxWriter } from './outbox-writer';
 export { BufferedPublisher, type BatchProducer, type BufferedPublisherOptions } from './buffered-publisher';

@@ -10,6 +10,7 @@ export type KafkaClient = Kafka;
  * swapping the client means changing these files, not the services.
  */
 export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  dropKafkajsTimeoutWarning();
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
@@ -60,4 +61,22 @@ export async function topicExists(kafka: Kafka, topic: string): Promise<boolean>
   } finally {
     await admin.disconnect();
   }
+}
+
+let droppingTimeoutWarning = false;
+
+/**
+ * kafkajs 2.2.4 arms a timer with a negative delay after responses on Node 24 (tulios/kafkajs#1751,
+ * fixed only in unreleased pull requests). Node clamps it to 1 ms and prints a
+ * TimeoutNegativeWarning, noise in every log and terminal; only that warning is dropped.
+ */
+export function dropKafkajsTimeoutWarning(): void {
+  if (droppingTimeoutWarning) return;
+  droppingTimeoutWarning = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const options = rest[0];
+    const type = typeof options === 'string' ? options : (options as { type?: string } | undefined)?.type;
+    if (type !== 'TimeoutNegativeWarning') emit(warning, ...rest);
+  });
 }

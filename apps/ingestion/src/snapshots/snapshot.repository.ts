@@ -9,8 +9,12 @@ export interface SnapshotRecord {
   dataset: string;
   contractVersion: string;
   maxRecordId: string;
+  /** The range rows were chosen by (open ends unset); reads filter on it. */
   timeStart?: Date;
   timeEnd?: Date;
+  /** The oldest and newest event held (unset for snapshots made before they were kept). */
+  eventMin?: Date;
+  eventMax?: Date;
   rowCount: number;
   receivedCount: number;
   quarantinedCount: number;
@@ -38,6 +42,8 @@ interface Row {
   max_record_id: string;
   time_start: Date | null;
   time_end: Date | null;
+  event_min: Date | null;
+  event_max: Date | null;
   row_count: string;
   received_count: string;
   quarantined_count: string;
@@ -56,6 +62,8 @@ const toRecord = (r: Row): SnapshotRecord => ({
   maxRecordId: r.max_record_id,
   timeStart: r.time_start ?? undefined,
   timeEnd: r.time_end ?? undefined,
+  eventMin: r.event_min ?? undefined,
+  eventMax: r.event_max ?? undefined,
   rowCount: Number(r.row_count),
   receivedCount: Number(r.received_count),
   quarantinedCount: Number(r.quarantined_count),
@@ -119,11 +127,11 @@ export class SnapshotRepository {
   /** Callers hold the dataset's snapshot lock and have checked the content address is new. */
   async insert(tx: SqlExecutor, s: Omit<SnapshotRecord, 'createdAt'>, maxQuarantineId: string): Promise<SnapshotRecord> {
     const rows = (await tx.query(
-      `INSERT INTO snapshots (snapshot_id, dataset, contract_version, max_record_id, max_quarantine_id, time_start, time_end, row_count, received_count,
-                              quarantined_count, size_bytes, trigger, description, labels, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
-      [s.snapshotId, s.dataset, s.contractVersion, s.maxRecordId, maxQuarantineId, s.timeStart ?? null, s.timeEnd ?? null, s.rowCount, s.receivedCount,
-        s.quarantinedCount, s.sizeBytes, s.trigger, s.description, JSON.stringify(s.labels), s.createdBy],
+      `INSERT INTO snapshots (snapshot_id, dataset, contract_version, max_record_id, max_quarantine_id, time_start, time_end, event_min, event_max, row_count,
+                              received_count, quarantined_count, size_bytes, trigger, description, labels, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
+      [s.snapshotId, s.dataset, s.contractVersion, s.maxRecordId, maxQuarantineId, s.timeStart ?? null, s.timeEnd ?? null, s.eventMin ?? null, s.eventMax ?? null, s.rowCount,
+        s.receivedCount, s.quarantinedCount, s.sizeBytes, s.trigger, s.description, JSON.stringify(s.labels), s.createdBy],
     )) as Row[];
     return toRecord(rows[0]);
   }

@@ -83,6 +83,8 @@ export class SnapshotService {
         maxRecordId: marks.maxRecordId,
         timeStart: request.start ?? content.timeMin,
         timeEnd: request.end,
+        eventMin: content.timeMin,
+        eventMax: content.timeMax,
         rowCount: content.rowCount,
         receivedCount: marks.stored + marks.quarantined,
         quarantinedCount: marks.quarantined,

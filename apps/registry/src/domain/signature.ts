@@ -6,6 +6,11 @@ export interface TensorDecl {
   datatype: string;
   /** -1 marks a variable dimension. */
   shape: number[];
+  /** The input may be missing (serving feeds NaN or ""); kept so serving accepts what the model was trained to take. */
+  nullable?: boolean;
+  /** Logical feature type (FLOAT, CATEGORICAL…), when the producer declared one. */
+  featureType?: string;
+  description?: string;
 }
 
 export interface Signature {

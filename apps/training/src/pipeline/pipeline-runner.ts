@@ -16,12 +16,13 @@ import { type Logger } from '@mlops/telemetry';
 import { type TrainingConfig } from '../config';
 import { assessPredictions, checkedSplit, type PipelineResult, type StepMetric } from '../domain/pipeline/run-pipeline';
 import { checkSpec, type ExternalTrainerSpec, outputOf, type PipelineSpec, primaryMetricOf, type TrainerParams, taskOf } from '../domain/pipeline/spec';
-import { InvalidInputError, prepareDataset } from '../domain/pipeline/table';
+import { fittedToRows } from '../domain/pipeline/retrain';
+import { InvalidInputError, prepareDataset, type Table, timeSpanOf } from '../domain/pipeline/table';
 import { artifactRefOf } from '../tracking/tracking.mapper';
 import { type ArtifactRecord, TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
 import { ModelContractError, scoreWithOnnx } from './onnx-scorer';
-import { type FailureKind, specFromProto, type StoredFailure } from './pipeline.mapper';
+import { type FailureKind, specFromProto, type StoredFailure, timeRangeFrom, timeRangeProto } from './pipeline.mapper';
 import { type Activity, type PipelineRow, PipelineRunsRepository, type Stage } from './pipeline-runs.repository';
 import { referenceProfileOf } from './reference-profile';
 import { type FetchedData, TrainingDataClient } from './training-data';
@@ -147,8 +148,10 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     try {
       const { trainer } = checkSpec(spec);
       if (!trainer) throw new InvalidInputError('the spec is invalid');
-      if (row.refresh_data) spec = await this.refreshedSpec(row);
+      const refreshed = row.refresh_data ? await this.refreshedSpec(row) : undefined;
+      if (refreshed) spec = specFromProto(refreshed);
       const fetched = await this.data.fetch(spec.data, signal, (rows) => (activity = { stage: 'FETCH', progress: 0.05, message: `${rows} rows read` }));
+      if (refreshed) spec = await this.fitSplitToRows(row.run_id, refreshed, fetched.table);
       log.info({ rows: fetched.table.rows.length, trainer: trainer.kind }, 'training data read');
       const report = (next: Activity, metrics: StepMetric[] = []) => {
         activity = next;
@@ -182,13 +185,28 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     }
   }
 
-  /** A retrain's spec pointed at the newest snapshot of its data, recorded as the spec the run ran. */
-  private async refreshedSpec(row: PipelineRow): Promise<PipelineSpec> {
+  /** A retrain's spec pointed at the newest snapshot of its data. */
+  private async refreshedSpec(row: PipelineRow): Promise<pb.TrainingSpec> {
     const stored = pb.TrainingSpec.fromJSON(row.spec);
     const source = stored.data?.source;
     if (source?.$case === 'snapshotId') source.value = await this.data.newestSnapshotLike(source.value);
     else if (source?.$case === 'featureService') source.value.entitySnapshotId = await this.data.newestSnapshotLike(source.value.entitySnapshotId);
-    await this.runs.resolveSpec(row.run_id, pb.TrainingSpec.toJSON(stored));
+    return stored;
+  }
+
+  /** A retrain's time split fitted to the rows read (see `fittedToRows`), recorded as the spec the run ran. */
+  private async fitSplitToRows(runId: string, stored: pb.TrainingSpec, table: Table): Promise<PipelineSpec> {
+    const split = stored.split?.kind;
+    const span = split?.$case === 'time' ? timeSpanOf(table, split.value.timeColumn) : undefined;
+    if (split?.$case === 'time' && span) {
+      const fitted = fittedToRows(
+        { train: timeRangeFrom(split.value.train), validation: split.value.validation && timeRangeFrom(split.value.validation), test: timeRangeFrom(split.value.test) },
+        span.oldestMs,
+        span.newestMs,
+      );
+      split.value = { ...split.value, train: timeRangeProto(fitted.train), validation: fitted.validation && timeRangeProto(fitted.validation), test: timeRangeProto(fitted.test) };
+    }
+    await this.runs.resolveSpec(runId, pb.TrainingSpec.toJSON(stored));
     return specFromProto(stored);
   }
 

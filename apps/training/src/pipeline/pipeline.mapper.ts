@@ -14,6 +14,7 @@ export interface StoredFailure {
 
 /** A proto time range in epoch milliseconds; an unset bound (or range) stays undefined. */
 export const timeRangeFrom = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
+export const timeRangeProto = (r: TimeRange): commonV1.TimeRange => ({ start: r.startMs === undefined ? undefined : new Date(r.startMs), end: r.endMs === undefined ? undefined : new Date(r.endMs) });
 
 const TRAINERS: Record<number, 'gbdt' | 'logistic' | 'linear'> = {
   [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT]: 'gbdt',

@@ -3,18 +3,15 @@ import { metrics } from '@opentelemetry/api';
 import { type EventEnvelope, Events, UnprocessableEventError } from '@mlops/events';
 import { type SqlExecutor } from '@mlops/persistence';
 import { LOGGER, OnEvent } from '@mlops/platform';
-import { type commonV1, type eventsV1, trainingV1 as pb } from '@mlops/proto';
+import { type eventsV1, trainingV1 as pb } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { movedSplit } from '../domain/pipeline/retrain';
-import { type TimeRange } from '../domain/pipeline/spec';
 import { TrackingRepository } from '../tracking/tracking.repository';
-import { timeRangeFrom } from './pipeline.mapper';
+import { timeRangeFrom, timeRangeProto } from './pipeline.mapper';
 import { PipelineService } from './pipeline.service';
 import { PipelineRunsRepository } from './pipeline-runs.repository';
 
 const retrains = metrics.getMeter('training').createCounter('training.retrain_requests', { description: 'Retrain requests consumed, by outcome' });
-
-const toProto = (r: TimeRange | undefined): commonV1.TimeRange | undefined => r && { start: r.startMs === undefined ? undefined : new Date(r.startMs), end: r.endMs === undefined ? undefined : new Date(r.endMs) };
 
 /**
  * Retrain requests from monitoring: repeat the model's base run (the one named, or the newest run
@@ -46,7 +43,7 @@ export class RetrainRequestsHandler {
     const split = spec.split?.kind;
     if (split?.$case === 'time' && request.dataRange) {
       const moved = movedSplit({ train: timeRangeFrom(split.value.train), validation: split.value.validation && timeRangeFrom(split.value.validation), test: timeRangeFrom(split.value.test) }, timeRangeFrom(request.dataRange));
-      split.value = { ...split.value, train: toProto(moved.train), validation: toProto(moved.validation), test: toProto(moved.test) };
+      split.value = { ...split.value, train: timeRangeProto(moved.train), validation: moved.validation && timeRangeProto(moved.validation), test: timeRangeProto(moved.test) };
     }
     const baseRun = await this.tracking.summary(tx, base.run_id);
     const runId = await this.pipeline.queue(

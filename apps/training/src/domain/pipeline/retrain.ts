@@ -19,3 +19,23 @@ export function movedSplit(split: Ranges, range: TimeRange): Ranges {
     test: { startMs: range.endMs, endMs: testLength === undefined ? undefined : range.endMs + testLength },
   };
 }
+
+/** Share of the rows' time span held out for testing when the base split's test range is open-ended. */
+const OPEN_TEST_SHARE = 0.2;
+
+/**
+ * A retrain's split fitted to the rows it reads. The requested range ends where monitoring saw the
+ * change, in prediction (wall-clock) time; when that is past the newest row (a replay of old data,
+ * or labels still on their way) the test range would hold nothing. The split then moves back until
+ * the test range ends with the newest row, keeping its length; an open-ended one takes the newest
+ * fifth of the rows' time span.
+ */
+export function fittedToRows(split: Ranges, oldestMs: number, newestMs: number): Ranges {
+  const testStart = split.test.startMs;
+  if (testStart === undefined || testStart <= newestMs) return split;
+  const length = split.test.endMs === undefined ? (newestMs - oldestMs) * OPEN_TEST_SHARE : split.test.endMs - testStart;
+  // Ranges end exclusive: one millisecond past the newest row keeps it.
+  const shift = newestMs + 1 - length - testStart;
+  const moved = (r: TimeRange): TimeRange => ({ startMs: r.startMs === undefined ? undefined : r.startMs + shift, endMs: r.endMs === undefined ? undefined : r.endMs + shift });
+  return { train: moved(split.train), validation: split.validation && moved(split.validation), test: { startMs: testStart + shift, endMs: newestMs + 1 } };
+}

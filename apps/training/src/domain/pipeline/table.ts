@@ -76,3 +76,18 @@ export function prepareDataset(table: Table, spec: PipelineSpec): Dataset {
   const times = timeAt === undefined ? undefined : Float64Array.from(kept, (row) => (typeof row[timeAt] === 'number' ? (row[timeAt]) : Number.NaN));
   return { features, labels: Float64Array.from(labels), times, unlabelled };
 }
+
+/** Oldest and newest time in a timestamp column, or undefined when it has none. */
+export function timeSpanOf(table: Table, column: string): { oldestMs: number; newestMs: number } | undefined {
+  const at = table.columns.findIndex((c) => c.name === column && c.kind === 'timestamp');
+  if (at < 0) return undefined;
+  let oldestMs = Infinity;
+  let newestMs = -Infinity;
+  for (const row of table.rows) {
+    const t = row[at];
+    if (typeof t !== 'number') continue;
+    if (t < oldestMs) oldestMs = t;
+    if (t > newestMs) newestMs = t;
+  }
+  return newestMs >= oldestMs ? { oldestMs, newestMs } : undefined;
+}
