@@ -8,12 +8,14 @@ export interface ReceivedSpan {
   spanId: string;
   parentSpanId?: string;
   kind: number;
+  /** Trace ids of the spans this one links to (a batch's span links the traces of its events). */
+  linkedTraceIds: string[];
 }
 
 interface OtlpJson {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: { name: string; traceId: string; spanId: string; parentSpanId?: string; kind: number }[] }[];
+    scopeSpans?: { spans?: { name: string; traceId: string; spanId: string; parentSpanId?: string; kind: number; links?: { traceId: string }[] }[] }[];
   }[];
 }
 
@@ -38,6 +40,11 @@ export class OtlpReceiver {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Spans of a trace: in it, or linking to it. */
+  inTrace(traceId: string): ReceivedSpan[] {
+    return this.spans.filter((s) => s.traceId === traceId || s.linkedTraceIds.includes(traceId));
+  }
+
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -57,7 +64,7 @@ export class OtlpReceiver {
       const service = resourceSpans.resource?.attributes?.find((a) => a.key === 'service.name')?.value.stringValue ?? 'unknown';
       for (const scope of resourceSpans.scopeSpans ?? []) {
         for (const span of scope.spans ?? []) {
-          this.spans.push({ service, name: span.name, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined, kind: span.kind });
+          this.spans.push({ service, name: span.name, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined, kind: span.kind, linkedTraceIds: (span.links ?? []).map((l) => l.traceId) });
         }
       }
     }

@@ -154,7 +154,12 @@ export function materializeRange(o: { from?: string; to?: string }, now = new Da
   return { start, end };
 }
 
-/** `mlops contracts apply`, `ingest`, `features apply`, `features materialize`: ingestion and the feature store. */
+const snapshotFields = (s: pb.Snapshot) => ({
+  snapshot: s.snapshotId, dataset: s.dataset, contract: s.contractVersion, rows: s.rowCount, quarantined: s.quarantinedCount,
+  events: `${s.eventTimeRange?.start?.toISOString() ?? '?'} .. ${s.eventTimeRange?.end?.toISOString() ?? '?'}`, created: s.createdAt,
+});
+
+/** `mlops contracts apply`, `ingest`, `snapshots`, `features apply`, `features materialize`: ingestion and the feature store. */
 export const dataCommands: CommandModule = (program, context) => {
   const contracts = program.command('contracts').description('data contracts (ingestion)');
   contracts
@@ -223,6 +228,26 @@ export const dataCommands: CommandModule = (program, context) => {
       if (out.json) out.record({}, pb.ImportJob.toJSON(done));
       else out.record({ dataset, job: done.jobId, batch: done.batchId, contract: done.contractVersion, received: done.rowsRead, stored: done.rowsStored, quarantined: done.rowsQuarantined });
       if (done.state === pb.ImportJobState.IMPORT_JOB_STATE_FAILED) throw new CliError(`import ${done.jobId} of ${file} failed: ${done.error}`, EXIT.failure);
+    });
+
+  const snapshots = program.command('snapshots').description('immutable dataset snapshots (ingestion): what training reads');
+  snapshots
+    .command('create <dataset>')
+    .description('freeze what the dataset has stored now (CreateSnapshot); a training spec names the snapshot id')
+    .option('--description <text>', 'what it is for')
+    .action(async (dataset: string, o: { description?: string }) => {
+      const { platform, out } = context();
+      const { snapshot } = await platform.rpc('ingestion', 'createSnapshot', pb.CreateSnapshotRequest.fromPartial({ dataset, description: o.description ?? '' }));
+      if (!snapshot) throw new CliError('the ingestion service returned no snapshot', EXIT.failure);
+      out.record(snapshotFields(snapshot), pb.Snapshot.toJSON(snapshot));
+    });
+  snapshots
+    .command('list <dataset>')
+    .description("the dataset's snapshots, newest first (ListSnapshots)")
+    .action(async (dataset: string) => {
+      const { platform, out } = context();
+      const { snapshots: list } = await platform.rpc('ingestion', 'listSnapshots', { dataset, page: { pageSize: 100, pageToken: '' } });
+      out.table(list, { snapshot: (s) => s.snapshotId, rows: (s) => s.rowCount, quarantined: (s) => s.quarantinedCount, through: (s) => s.eventTimeRange?.end, created: (s) => s.createdAt, description: (s) => s.description }, list.map((s) => pb.Snapshot.toJSON(s)));
     });
 
   const features = program.command('features').description('feature definitions and materialization (the feature store)');

@@ -20,10 +20,11 @@ const window = (range: { start?: Date; end?: Date } | undefined) => `${range?.st
 /** `mlops drift`, `alerts`, `rules`, `policy`, `labels`: the monitoring service. */
 export const monitoringCommands: CommandModule = (program, context) => {
   const scoped = (command: Command) => command.option('--version <n>', 'model version (default: the stable one)', version, 0).option('--arm <arm>', 'deployment arm (default: stable)', '');
+  const ruleWindows = (command: Command) => command.option('--rule <name>', "the windows of this alert rule (e.g. one counting predictions) instead of the standard window", '');
 
-  scoped(program.command('drift <model>').description("the latest report of a model version: each feature's drift, quality, performance and operations")).action(async (model: string, o: { version: number; arm: string }) => {
+  ruleWindows(scoped(program.command('drift <model>').description("the latest report of a model version: each feature's drift, quality, performance and operations"))).action(async (model: string, o: { version: number; arm: string; rule: string }) => {
     const { platform, out } = context();
-    const { report } = await platform.rpc('monitoring', 'getLatestReport', { modelName: model, modelVersion: o.version, arm: o.arm });
+    const { report } = await platform.rpc('monitoring', 'getLatestReport', { modelName: model, modelVersion: o.version, arm: o.arm, rule: o.rule });
     if (!report) throw new CliError(`no report for "${model}"`, EXIT.notFound);
     if (out.json) return out.record({}, pb.Report.toJSON(report));
     out.record({
@@ -40,9 +41,9 @@ export const monitoringCommands: CommandModule = (program, context) => {
     });
   });
 
-  scoped(program.command('drift-history <model> <feature>').description('one feature\'s drift per window ("__prediction__" for the prediction)')).action(async (model: string, feature: string, o: { version: number; arm: string }) => {
+  ruleWindows(scoped(program.command('drift-history <model> <feature>').description('one feature\'s drift per window ("__prediction__" for the prediction)'))).action(async (model: string, feature: string, o: { version: number; arm: string; rule: string }) => {
     const { platform, out } = context();
-    const { points } = await platform.rpc('monitoring', 'getFeatureDriftHistory', pb.GetFeatureDriftHistoryRequest.fromPartial({ modelName: model, modelVersion: o.version, arm: o.arm, feature, page: { pageSize: 1000 } }));
+    const { points } = await platform.rpc('monitoring', 'getFeatureDriftHistory', pb.GetFeatureDriftHistoryRequest.fromPartial({ modelName: model, modelVersion: o.version, arm: o.arm, feature, rule: o.rule, page: { pageSize: 1000 } }));
     out.table(points, { window: (p) => window(p.window), method: (p) => p.drift && methodName(p.drift.method), statistic: (p) => p.drift?.statistic, 'p-value': (p) => p.drift?.pValue, status: (p) => p.drift && statusName(p.drift.status), current: (p) => p.drift?.currentSize }, points.map((p) => pb.DriftPoint.toJSON(p)));
   });
 
@@ -103,7 +104,7 @@ export const monitoringCommands: CommandModule = (program, context) => {
       const { platform, out } = context();
       const answer = await platform.rpc('monitoring', 'getRetrainPolicy', { modelName: model });
       if (!answer.policy) throw new CliError(`no policy for "${model}"`, EXIT.notFound);
-      out.record({}, pb.RetrainPolicy.toJSON(answer.policy));
+      out.document(pb.RetrainPolicy.toJSON(answer.policy));
     });
 
   scoped(program.command('labels <model>').description('label coverage: predictions joined to their ground truth, pending, expired, unmatched labels')).action(async (model: string, o: { version: number; arm: string }) => {

@@ -7,21 +7,29 @@ import { quickstart } from '../quickstart/quickstart';
 export const quickstartCommands: CommandModule = (program, context) => {
   program
     .command('quickstart')
-    .description('replay January–February 2001 flights through the running platform: contract, training, registry, serving, a first prediction (needs KAFKA_BROKERS or the local broker)')
+    .description('replay January–June 2001 flights through the running platform, the whole loop: contract, features, training, registry, serving, then drift, retraining and a canary (needs KAFKA_BROKERS or the local broker)')
     .option('--every <n>', 'replay every n-th flight', (v) => positiveInt(v, '--every'), 20)
     .action(async (o: { every: number }) => {
       const { platform, out } = context();
       const result = await quickstart({
-        requester: platform.as('quickstart:alice', 'contributor'), approver: platform.as('quickstart:bob', 'approver'), out,
+        requester: platform.as('quickstart:alice', 'contributor'), approver: platform.as('quickstart:bob', 'approver'), owner: platform.as('quickstart:carol', 'admin'), out,
         kafkaBrokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), every: o.every, run: randomBytes(3).toString('hex'),
       });
-      if (out.json) out.record(result);
+      if (out.json) out.record({ ...result });
+      const model = result.model;
       out.say(`
-Next:
-  npm run -s mlops -- models show ${result.model}
-  npm run -s mlops -- predict ${result.model} --feature origin=SFO --feature destination=JFK --feature distance=2586 --feature dark=1
-  npm run -s mlops -- drift ${result.model}          (once predictions have filled a window)
-  grpcurl -plaintext -d '{"model_name":"${result.model}","instances":[{"features":{"origin":{"string_value":"ORD"},"destination":{"string_value":"LGA"},"distance":{"double_value":733},"dark":{"double_value":0}}}]}' 127.0.0.1:50055 mlops.serving.v1.ServingService/Predict
-  Metrics: http://127.0.0.1:9105/metrics (serving) … 9106 (monitoring); traces go to OTEL_EXPORTER_OTLP_ENDPOINT when set`);
+The platform keeps running (\`npm stop\` stops it). Next:
+  npm run -s mlops -- status
+  npm run -s mlops -- models show ${model}              the champion, its aliases and versions
+  npm run -s mlops -- promotions list ${model}          who promoted what, gates and approvals
+  npm run -s mlops -- lineage ${model} 2                a version back to its run, snapshot and features
+  npm run -s mlops -- drift ${model} --version 1 --rule darkness_drift
+                                                  v1's latest report over the alert's windows: drift, quality, performance
+  npm run -s mlops -- drift-history ${model} dark --version 1 --rule darkness_drift
+  npm run -s mlops -- alerts ${model}
+  npm run -s mlops -- deployment ${model}               arms, weights and what changed them
+  npm run -s mlops -- predict ${model} --entity origin=SFO --feature origin=SFO --feature destination=JFK --feature distance=2586 --feature dark=1
+  grpcurl -plaintext -d '{"model_name":"${model}","instances":[{"features":{"origin":{"string_value":"ORD"},"destination":{"string_value":"LGA"},"distance":{"double_value":733},"dark":{"double_value":0}},"entity_key":{"join_keys":{"origin":{"string_value":"ORD"}}}}]}' 127.0.0.1:50055 mlops.serving.v1.ServingService/Predict
+  Metrics: http://127.0.0.1:9101/metrics … 9106 (ingestion … monitoring); logs in tmp/logs/; traces go to OTEL_EXPORTER_OTLP_ENDPOINT when set`);
     });
 };

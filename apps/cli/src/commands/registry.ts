@@ -4,6 +4,7 @@ import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
 import { type Output } from '../core/output';
 import { type Platform } from '../core/platform';
+import { readText } from '../core/files';
 import { compact, durationOf, parseDuration } from '../core/proto-json';
 
 // Every registry call carries a token: reads need `viewer`, models/versions/promotion requests
@@ -279,6 +280,26 @@ export const registryCommands: CommandModule = (program, context) => {
         run: (v) => v.lineage?.trainingRunId,
         created: (v) => v.createdAt,
       });
+    });
+
+  const policy = models.command('policy').description("a model's promotion policy: gates, approvals, automatic promotion, rollout");
+  policy
+    .command('apply <model> <file>')
+    .description('replace the policy with a YAML or JSON document (see apps/registry/README.md, "Promotion policies"; needs admin)')
+    .action(async (model: string, file: string) => {
+      const { platform, out } = context();
+      const { policy: stored } = await platform.rpc('registry', 'setPromotionPolicy', { modelName: model, content: { $case: 'document', value: readText(file) } }, AUTH);
+      if (out.json) return out.record({}, stored && pb.PromotionPolicy.toJSON(stored));
+      out.say(`promotion policy of "${model}" stored, revision ${stored?.revision ?? '?'}`);
+    });
+  policy
+    .command('show <model>')
+    .description('the stored policy (GetPromotionPolicy)')
+    .action(async (model: string) => {
+      const { platform, out } = context();
+      const { policy: stored } = await platform.rpc('registry', 'getPromotionPolicy', { modelName: model }, AUTH);
+      if (!stored) throw new CliError(`no promotion policy for "${model}"`, EXIT.notFound);
+      out.document(pb.PromotionPolicy.toJSON(stored));
     });
 
   program

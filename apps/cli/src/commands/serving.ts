@@ -3,6 +3,7 @@ import { type CommandModule } from '../core/context';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
 import { readDocument } from '../core/files';
+import { positiveInt } from '../core/numbers';
 
 /**
  * A value typed from the command line: numbers, true/false, null, else a string. (`--feature origin=SFO
@@ -82,11 +83,38 @@ export const servingCommands: CommandModule = (program, context) => {
 
   program
     .command('deployment <model>')
-    .description("a model's deployment: arms, versions and load state")
+    .description("a model's deployment: routing (stable, canary, shadow), online enrichment, the last change, and each arm's load state")
     .action(async (model: string) => {
       const { platform, out } = context();
       const answer = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });
-      out.say(`revision ${answer.deployment?.revision ?? '?'}, alias ${answer.deployment?.alias ?? '?'}`);
+      const d = answer.deployment;
+      if (!out.json && d) {
+        const percent = (weight: number) => `${Math.round(weight * 100)}%`;
+        out.record({
+          revision: d.revision, alias: d.alias || undefined,
+          routing: [`stable v${d.stableVersion}`, d.canary && `canary v${d.canary.version} ${percent(d.canary.weight)}`, d.shadow && `shadow v${d.shadow.version}`].filter(Boolean).join(', '),
+          enrichment: d.enrichment?.featureService ? `feature service ${d.enrichment.featureService.name}, fallback ${enumName(pb.FeatureFallback, d.enrichment.fallback, 'FEATURE_FALLBACK_').toLowerCase()}, ${d.enrichment.timeoutMs} ms` : 'none',
+          changed: `${d.updatedAt?.toISOString() ?? '?'} by ${d.updatedBy || '?'}: ${d.changeReason || '-'}`,
+        });
+        out.say('');
+      }
       out.table(answer.arms, { arm: (a) => a.arm, version: (a) => a.version, state: (a) => enumName(pb.LoadState, a.state, 'LOAD_STATE_').toLowerCase(), loaded: (a) => a.loadedAt, error: (a) => a.error }, pb.GetDeploymentResponse.toJSON(answer));
+    });
+
+  program
+    .command('enrich <model> <feature-service>')
+    .description("have the model's deployment look up online features by each instance's entity key (SetDeployment; needs admin). Values sent with an instance win")
+    .option('--fallback <how>', 'when the lookup fails or a value is missing: "defaults" (missing values go in as missing) or "error"', 'defaults')
+    .option('--timeout-ms <n>', 'lookup budget per request', (v) => positiveInt(v, '--timeout-ms'), 200)
+    .action(async (model: string, service: string, o: { fallback: string; timeoutMs: number }) => {
+      const { platform, out } = context();
+      const fallback = { defaults: pb.FeatureFallback.FEATURE_FALLBACK_DEFAULTS, error: pb.FeatureFallback.FEATURE_FALLBACK_ERROR }[o.fallback];
+      if (fallback === undefined) throw new CliError(`--fallback must be defaults or error, got "${o.fallback}"`, EXIT.usage);
+      const { deployment } = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });
+      if (!deployment) throw new CliError(`serving returned no deployment for "${model}"`, EXIT.failure);
+      const enrichment = { featureService: { name: service, version: 0 }, fallback, defaults: {}, timeoutMs: o.timeoutMs };
+      const answer = await platform.rpc('serving', 'setDeployment', { deployment: { ...deployment, enrichment }, expectedRevision: deployment.revision, reason: `online features from ${service}` }, { auth: true });
+      if (out.json) return out.record({}, pb.SetDeploymentResponse.toJSON(answer));
+      out.say(`"${model}" now enriches instances from feature service ${service} (revision ${answer.deployment?.revision ?? '?'})`);
     });
 };

@@ -5,7 +5,7 @@ import { trainingV1 as pb } from '@mlops/proto';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
 import { parseDuration, parseInstant } from '../core/proto-json';
-import { comparisonTable, failureLine, pairs, plainProgress, progressLine, readSpec, runValues, specFromDocument } from './training';
+import { comparisonTable, failureLine, pairs, plainProgress, progressLine, readSpec, runValues, specFromDocument, withSnapshot } from './training';
 
 const { RunStatus, PipelineStage } = pb;
 
@@ -189,5 +189,20 @@ describe('runs', () => {
   it('reads --tag key=value pairs and refuses one without "="', () => {
     expect(pairs(['team=risk', 'note=a=b'], '--tag')).toEqual({ team: 'risk', note: 'a=b' });
     expect(() => pairs(['team'], '--tag')).toThrow(new CliError('--tag "team": expected key=value', EXIT.usage));
+  });
+});
+
+describe('withSnapshot', () => {
+  const featureSource = pb.TrainingSpec.fromPartial({ data: { source: { $case: 'featureService', value: { featureService: { name: 'delays', version: 2 }, entitySnapshotId: 'sha256:old', eventTimestampColumn: 'date' } } }, features: ['origin'] });
+
+  it('points a feature-service source at the snapshot as its entity rows, keeping the service and columns', () => {
+    expect(withSnapshot(featureSource, 'sha256:new').data?.source).toEqual({ $case: 'featureService', value: { featureService: { name: 'delays', version: 2 }, entitySnapshotId: 'sha256:new', eventTimestampColumn: 'date' } });
+  });
+
+  it('makes any other spec read the snapshot, and leaves the spec alone without one', () => {
+    const fromSnapshot = pb.TrainingSpec.fromPartial({ data: { source: { $case: 'snapshotId', value: 'sha256:old' } } });
+    expect(withSnapshot(fromSnapshot, 'sha256:new').data?.source).toEqual({ $case: 'snapshotId', value: 'sha256:new' });
+    expect(withSnapshot(pb.TrainingSpec.fromPartial({}), 'sha256:new').data?.source).toEqual({ $case: 'snapshotId', value: 'sha256:new' });
+    expect(withSnapshot(featureSource, undefined)).toBe(featureSource);
   });
 });

@@ -41,6 +41,14 @@ export function readSpec(file: string): pb.TrainingSpec {
   return specFromDocument(parsed.data, file, parsed.locate);
 }
 
+/** The spec with its data read from `snapshotId` (for a feature-service source, its entity rows); unchanged without one. */
+export function withSnapshot(spec: pb.TrainingSpec, snapshotId: string | undefined): pb.TrainingSpec {
+  if (!snapshotId) return spec;
+  const source = spec.data?.source;
+  if (source?.$case === 'featureService') return { ...spec, data: { source: { $case: 'featureService', value: { ...source.value, entitySnapshotId: snapshotId } } } };
+  return { ...spec, data: { source: { $case: 'snapshotId', value: snapshotId } } };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Runs: start, show, follow, compare.
 // ---------------------------------------------------------------------------------------------------
@@ -257,10 +265,11 @@ export const trainingCommands: CommandModule = (program, context) => {
     .option('--name <name>', 'display name of the run')
     .option('--tag <key=value>', 'a tag on the run (repeat)', collect, [])
     .option('--request-id <id>', 'idempotency key: starting again with it returns the same run')
+    .option('--snapshot <id>', "train on this snapshot (a feature-service source: its entity rows) instead of the spec's")
     .option('--follow', 'then follow the run until it ends (as `runs follow`)')
-    .action(async (file: string, o: { experiment: string; name?: string; tag: string[]; requestId?: string; follow?: boolean }) => {
+    .action(async (file: string, o: { experiment: string; name?: string; tag: string[]; requestId?: string; snapshot?: string; follow?: boolean }) => {
       const { platform, out } = context();
-      const spec = readSpec(file);
+      const spec = withSnapshot(readSpec(file), o.snapshot);
       const tags = pairs(o.tag, '--tag');
       const experiment = await experimentId(platform, out, o.experiment);
       const { run } = await platform.rpc('training', 'startTrainingRun', pb.StartTrainingRunRequest.fromPartial({ experimentId: experiment, name: o.name ?? '', spec, tags, requestId: o.requestId ?? '' }));

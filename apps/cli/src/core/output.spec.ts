@@ -32,4 +32,14 @@ describe('createOutput', () => {
     out.record({ model: 'flights v3', 'drift share': 0.25, ok: true, metrics: { roc_auc: 0.71 } });
     expect(text()).toBe('model:       flights v3\ndrift share: 0.2500\nok:          true\nmetrics:     {"roc_auc":0.71}\n');
   });
+
+  it('prints a nested document as YAML for people and as JSON under --json', () => {
+    const policy = { modelName: 'flights', metricGates: [{ metric: 'roc_auc', floor: 0.5 }], rollout: { kind: 'ROLLOUT_KIND_CANARY', canarySteps: [0.5, 1] } };
+    const people = captured(false);
+    people.out.document(policy);
+    expect(people.text()).toBe('modelName: flights\nmetricGates:\n  - metric: roc_auc\n    floor: 0.5\nrollout:\n  kind: ROLLOUT_KIND_CANARY\n  canarySteps:\n    - 0.5\n    - 1\n');
+    const scripts = captured(true);
+    scripts.out.document(policy);
+    expect(JSON.parse(scripts.text())).toEqual(policy);
+  });
 });

@@ -1,3 +1,5 @@
+import { stringify } from 'yaml';
+
 /** How a command prints: aligned tables for people, JSON for scripts (`--json`). */
 export interface Output {
   json: boolean;
@@ -5,6 +7,8 @@ export interface Output {
   table<T>(rows: readonly T[], columns: Record<string, (row: T) => unknown>, asJson?: unknown): void;
   /** One thing: `key: value` lines, or the object as JSON. */
   record(fields: Record<string, unknown>, asJson?: unknown): void;
+  /** A nested document (a policy): YAML for people, JSON under --json. */
+  document(value: unknown): void;
   /** A line of progress or confirmation for people; nothing under --json. */
   say(line: string): void;
 }
@@ -22,6 +26,9 @@ export function createOutput(json: boolean, write: (text: string) => void = (tex
       if (json) return write(`${JSON.stringify(asJson ?? fields, jsonValue, 2)}\n`);
       const width = Math.max(...Object.keys(fields).map((k) => k.length));
       write(Object.entries(fields).map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${text(v)}\n`).join(''));
+    },
+    document(value) {
+      write(json ? `${JSON.stringify(value, jsonValue, 2)}\n` : stringify(value));
     },
     say(line) {
       if (!json) write(`${line}\n`);
