@@ -126,6 +126,9 @@ describe('the quickstart on six service processes: the whole loop on real flight
     expect(retrains).toHaveLength(1);
     expect(retrains[0].payload).toMatchObject({ baseRunId: firstRun.payload.runId, modelVersion: 1, alertIds: [alerts[0].payload.alertId], ruleNames: ['darkness_drift'] });
     expect(retrainRun.payload.retrainRequestId).toBe(retrains[0].payload.retrainRequestId);
+    // The retrain scored the first run's model on its own test rows, and the registry gated v2 against that score.
+    expect([retrainRun.payload.lineage?.baselineRunId, typeof retrainRun.payload.metrics['baseline.roc_auc']]).toEqual([firstRun.payload.runId, 'number']);
+    expect(out).toMatch(new RegExp(`registry gates for v2: roc_auc [\\d.]+ >= champion ${Number(retrainRun.payload.metrics['baseline.roc_auc'].toPrecision(6))} on the same test rows - 0.05`));
     const started = events<eventsV1.TrainingRunStarted>(Events.trainingRunStarted, (e) => e.runId === retrainRun.payload.runId);
     // The retrain read the newest snapshot when it started, one with spring in it, not the first run's January–February.
     const newest = snapshots.filter((s) => s.at <= started[0].at).at(-1)!;

@@ -38,7 +38,7 @@ export function lineageFrom(l: commonV1.Lineage | undefined): Lineage {
     featureService: l?.featureService?.name ? { name: l.featureService.name, version: l.featureService.version } : undefined,
     featureViews: (l?.featureViews ?? []).map((v) => ({ name: v.name, version: v.version })),
     entitySetDigest: l?.entitySetDigest ?? '', codeCommit: l?.codeCommit ?? '', codeRepository: l?.codeRepository ?? '', configDigest: l?.configDigest ?? '',
-    contractVersion: l?.contractVersion ?? '', config: l?.config,
+    contractVersion: l?.contractVersion ?? '', config: l?.config, ...(l?.baselineRunId ? { baselineRunId: l.baselineRunId } : {}),
   };
 }
 export const lineageTo = (l: Lineage): commonV1.Lineage => commonV1.Lineage.fromPartial({ ...l, config: l.config });

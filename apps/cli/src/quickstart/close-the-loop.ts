@@ -100,6 +100,7 @@ async function settle(ctx: LoopContext, traffic: FlightTraffic, events: Lifecycl
   const alertDeadline = Date.now() + ALERT_GRACE_MS;
   let cursor = 0;
   let waitingFor = '';
+  let gatesShown = false;
   const say = (what: string) => {
     if (what !== waitingFor) step(`waiting for ${(waitingFor = what)}`);
   };
@@ -111,6 +112,10 @@ async function settle(ctx: LoopContext, traffic: FlightTraffic, events: Lifecycl
     const { promotions } = await platform.rpc('registry', 'listPromotionRequests', registryV1.ListPromotionRequestsRequest.fromPartial({ modelName: model }), { auth: true });
     const retrained = promotions.find((p) => p.version > 1);
     if (!retrained) return say('the retrain: training, then registration and gates'), undefined;
+    if (retrained.state !== registryV1.PromotionState.PROMOTION_STATE_PENDING_APPROVAL && !gatesShown) {
+      gatesShown = true;
+      step(`registry gates for v${retrained.version}: ${retrained.gateResult?.checks.map((c) => `${c.message} (${c.passed ? 'passed' : 'failed'})`).join('; ') ?? 'none'}`);
+    }
     if (retrained.state === GATES_FAILED) return 'gates failed';
     if (retrained.state !== PROMOTED) return say(`the promotion of v${retrained.version}`), undefined;
     const { deployment } = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });

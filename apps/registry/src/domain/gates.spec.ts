@@ -192,3 +192,19 @@ describe('evaluateGates: the result', () => {
     expect(evaluateGates(DEFAULT_POLICY, 0, candidate({}), undefined, now)).toEqual({ passed: true, checks: [], championVersion: 0, policyRevision: 0, evaluatedAt: now });
   });
 });
+
+describe('evaluateGates: the champion scored on the candidate\'s test rows', () => {
+  const retrained = (baselineRunId: string): VersionMetrics => ({ version: 2, metrics: { roc_auc: 0.6, 'baseline.roc_auc': 0.63 }, lineage: { trainingRunId: 'run-2', baselineRunId } });
+  const champ: VersionMetrics = { version: 1, metrics: { roc_auc: 0.55 }, lineage: { trainingRunId: 'run-1' } };
+
+  it('compares with the champion on the same rows when the candidate scored the champion\'s run', () => {
+    const [check] = evaluateGates(policyWith([rocAuc]), 1, retrained('run-1'), champ, now).checks;
+    // Against the champion's own test period (0.55) it would pass; on the same rows the champion does better.
+    expect(check).toMatchObject({ championValue: 0.63, passed: false, message: 'roc_auc 0.6 < champion 0.63 on the same test rows - 0.02 = 0.61' });
+  });
+
+  it('falls back to the champion\'s own metric when the baseline was another run', () => {
+    const [check] = evaluateGates(policyWith([rocAuc]), 1, retrained('run-0'), champ, now).checks;
+    expect(check).toMatchObject({ championValue: 0.55, passed: true, message: 'roc_auc 0.6 >= champion 0.55 - 0.02 = 0.53' });
+  });
+});

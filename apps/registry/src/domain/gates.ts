@@ -25,7 +25,12 @@ export interface GateResult {
 export interface VersionMetrics {
   version: number;
   metrics: Record<string, number>;
+  /** `baselineRunId`: the run whose model the candidate's `baseline.<name>` metrics scored. */
+  lineage?: { trainingRunId: string; baselineRunId?: string };
 }
+
+/** Prefix of a candidate's metrics for another model scored on the candidate's own test rows. */
+export const BASELINE_PREFIX = 'baseline.';
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : Number(n.toPrecision(6)).toString());
 
@@ -48,7 +53,10 @@ function metricChecks(gate: MetricGate, candidate: VersionMetrics, champion: Ver
   }
   const checks: GateCheck[] = [];
   if (gate.maxRegression !== undefined) {
-    const championValue = champion?.metrics[gate.metric];
+    // The champion scored on the candidate's test rows, when the candidate brought that score: the
+    // fair comparison. Otherwise the champion's own test metric, from another test period.
+    const sameRows = champion && candidate.lineage?.baselineRunId && candidate.lineage.baselineRunId === champion.lineage?.trainingRunId ? candidate.metrics[`${BASELINE_PREFIX}${gate.metric}`] : undefined;
+    const championValue = sameRows ?? champion?.metrics[gate.metric];
     if (championValue === undefined) {
       checks.push({
         name: `${gate.metric}.max_regression`, metric: gate.metric, candidateValue: value, passed: true,
@@ -64,7 +72,7 @@ function metricChecks(gate: MetricGate, candidate: VersionMetrics, champion: Ver
       const relation = passed ? (higher ? '>=' : '<=') : higher ? '<' : '>';
       checks.push({
         name: `${gate.metric}.max_regression`, metric: gate.metric, candidateValue: value, championValue, threshold, passed,
-        message: `${gate.metric} ${fmt(value)} ${relation} champion ${fmt(championValue)} ${sign} ${fmt(gate.maxRegression)} = ${fmt(threshold)}`,
+        message: `${gate.metric} ${fmt(value)} ${relation} champion ${fmt(championValue)}${sameRows === undefined ? '' : ' on the same test rows'} ${sign} ${fmt(gate.maxRegression)} = ${fmt(threshold)}`,
       });
     }
   }

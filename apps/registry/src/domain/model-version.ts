@@ -29,6 +29,8 @@ export interface Lineage {
   configDigest: string;
   contractVersion: string;
   config?: Record<string, unknown>;
+  /** A run whose model was scored on this version's test rows (metrics `baseline.<name>`); '' if none. */
+  baselineRunId?: string;
 }
 
 export type Stage = 'NONE' | 'STAGING' | 'PRODUCTION' | 'ARCHIVED';

@@ -56,6 +56,9 @@ const PROFILE_MEDIA_TYPE = 'application/x-protobuf; messageType=mlops.common.v1.
  * the work within a heartbeat. Bad specs and bad data fail at once; infrastructure failures are
  * retried with backoff up to TRAINING_MAX_ATTEMPTS.
  */
+/** Where a run's model is kept among its artifacts. */
+const MODEL_PATH = 'model/model.onnx';
+
 @Injectable()
 export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
@@ -161,10 +164,12 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
         trainer.kind === 'external'
           ? await this.trainExternal(trainer, spec, fetched, join(this.config.TRAINING_WORK_DIR, `${runId}-${row.attempt}`), signal, report)
           : await this.trainBuiltin(trainer, spec, fetched, signal, report);
+      if (row.retrain_request_id) activity = { stage: 'EVALUATE', progress: 0.95, message: "scoring the base run's model on the test rows" };
+      const baseline = row.retrain_request_id ? await this.baselineOf(runId, spec, fetched, log) : undefined;
       await heartbeat.stop();
       await this.beat(runId, { stage: 'PACKAGE', progress: 0.97, message: 'storing the model' }, pending, controller);
       if (signal.aborted) throw signal.reason;
-      await this.succeed(row, spec, fetched, outcome, (Date.now() - started) / 1000);
+      await this.succeed(row, spec, fetched, baseline ? { ...outcome, metrics: { ...outcome.metrics, ...baseline.metrics } } : outcome, (Date.now() - started) / 1000, baseline?.runId);
       runsEnded.add(1, { outcome: 'succeeded', trainer: spec.trainer.kind });
       runSeconds.record((Date.now() - started) / 1000, { trainer: spec.trainer.kind });
       log.info({ metrics: outcome.metrics }, 'training run succeeded');
@@ -246,6 +251,31 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     return { metrics: result.evaluation.metrics, model: result.modelBytes, inputs: result.inputs, output: result.output, params: result.params, evaluation: result.evaluation, rows: result.rows, profile: result.profile };
   }
 
+  /**
+   * A retrain's base model scored on this run's test rows, its metrics named `baseline.<name>`: the
+   * registry's regression gate then compares the two models on the same rows, not each on its own
+   * test period. Nothing when the base run kept no model or its model cannot take these rows.
+   */
+  private async baselineOf(runId: string, spec: PipelineSpec, fetched: FetchedData, log: Logger): Promise<{ runId: string; metrics: Record<string, number> } | undefined> {
+    const [run] = await this.tracking.runs([runId]);
+    const baseRunId = run?.tags.base_run_id;
+    const digest = baseRunId && (await this.tracking.artifactDigest(baseRunId, MODEL_PATH));
+    if (!baseRunId || !digest) return undefined;
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of this.artifacts.read(digest)) chunks.push(chunk);
+      const dataset = prepareDataset(fetched.table, spec);
+      const parts = checkedSplit(dataset, spec);
+      const output = outputOf(spec);
+      const predictions = await scoreWithOnnx(Buffer.concat(chunks), dataset.features, parts.test, output);
+      const { evaluation } = assessPredictions(dataset, parts, spec, predictions, output);
+      return { runId: baseRunId, metrics: Object.fromEntries(Object.entries(evaluation.metrics).map(([key, value]) => [`baseline.${key}`, value])) };
+    } catch (error) {
+      log.warn({ err: error, baseRunId }, "the base run's model could not score this run's test rows: no baseline metrics");
+      return undefined;
+    }
+  }
+
   /** Renews the lease, records progress and step metrics, and notices a cancel request or a lost lease. */
   private async beat(runId: string, activity: Activity, pending: StepMetric[], controller: AbortController): Promise<void> {
     const metricsNow = pending.splice(0);
@@ -263,9 +293,9 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     return { path, digest: stored.digest, sizeBytes: stored.sizeBytes, mediaType, uri: stored.uri };
   }
 
-  private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number): Promise<void> {
+  private async succeed(row: PipelineRow, spec: PipelineSpec, fetched: FetchedData, outcome: Outcome, seconds: number, baselineRunId = ''): Promise<void> {
     const runId = row.run_id;
-    const model = await this.store('model/model.onnx', 'application/onnx', outcome.model);
+    const model = await this.store(MODEL_PATH, 'application/onnx', outcome.model);
     const profile = await this.store('reference_profile.pb', PROFILE_MEDIA_TYPE, commonV1.ReferenceProfile.encode(referenceProfileOf(outcome.profile, fetched.snapshotId)).finish());
     const evaluation = await this.store('evaluation.json', 'application/json', Buffer.from(JSON.stringify(outcome.evaluation)));
     const log = outcome.log && (await this.store('logs/trainer.log', 'text/plain', outcome.log));
@@ -295,6 +325,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const lineage: commonV1.Lineage = commonV1.Lineage.fromPartial({
       trainingRunId: runId, experimentId: '', dataset: fetched.dataset, datasetSnapshotId: fetched.snapshotId, featureService: fetched.featureService, featureViews: fetched.featureViews,
       codeCommit: code.commit ?? '', codeRepository: code.repository ?? '', configDigest: `sha256:${createHash('sha256').update(canonicalJson(config)).digest('hex')}`, config,
+      baselineRunId,
     });
     await this.transaction(async (tx) => {
       if (!(await this.runs.lockHeld(tx, runId, this.owner))) throw new Released('the lease was lost before the run could be recorded');
