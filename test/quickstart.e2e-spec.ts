@@ -205,7 +205,7 @@ describe('the quickstart on six service processes: the whole loop on real flight
     }, 60_000, 500);
   }, 900_000);
 
-  it('walks the examples/flights files through the CLI: contract, ingest, features, snapshot, run, policy, promotion, enrichment, prediction, rules', async () => {
+  it('walks the examples/flights files through the CLI: contract, ingest, features, snapshot, run, runs list, policy, promotion, enrichment, prediction, rules', async () => {
     // The example's fixed names, suffixed so the walk starts clean on a database that has seen it.
     const run = randomBytes(3).toString('hex');
     const dir = mkdtempSync(join(tmpdir(), 'mlops-walkthrough-'));
@@ -232,6 +232,9 @@ describe('the quickstart on six service processes: the whole loop on real flight
     const trained = await ok('runs', 'start', join(dir, 'training-spec.yaml'), '--experiment', `demo-${run}`, '--snapshot', snapshot.snapshotId, '--follow');
     expect(trained).toMatch(new RegExp(`data: +feature service flight_delays_${run} on entity snapshot ${snapshot.snapshotId}`));
     expect(trained).toMatch(/status: +succeeded/);
+    const runId = /run: +([0-9a-f-]{36})/.exec(trained)?.[1];
+    const listed = await json<{ runId: string; status: string }[]>('runs', 'list', '--experiment', `demo-${run}`);
+    expect(listed.map((r) => [r.runId, r.status])).toEqual([[runId, 'RUN_STATUS_SUCCEEDED']]);
 
     const version = await eventually(async () => (await json<{ modelVersions: { version: number }[] }>('models', 'show', model)).modelVersions[0].version, 30_000, 300);
     expect(await ok('models', 'policy', 'apply', model, join(dir, 'promotion-policy.yaml'))).toContain('revision 1');

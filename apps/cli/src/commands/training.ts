@@ -5,6 +5,7 @@ import { enumName, trainingV1 as pb } from '@mlops/proto';
 import { z } from 'zod';
 import { type CommandModule } from '../core/context';
 import { CliError, fromRpcError } from '../core/cli-error';
+import { positiveInt } from '../core/numbers';
 import { EXIT } from '../core/exit-codes';
 import { readText } from '../core/files';
 import { type Output } from '../core/output';
@@ -218,6 +219,14 @@ function finish(out: Output, run: pb.Run): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The experiment's id: by id when it looks like one, else by name, created when absent (as MLflow's set_experiment). */
+/** An experiment's id by name or id; NOT_FOUND (exit 66) when there is none. */
+async function existingExperiment(platform: Platform, experiment: string): Promise<string> {
+  const key = UUID.test(experiment) ? ({ $case: 'experimentId', value: experiment } as const) : ({ $case: 'name', value: experiment } as const);
+  const { experiment: found } = await platform.rpc('training', 'getExperiment', { key });
+  if (!found) throw new CliError(`no experiment "${experiment}"`, EXIT.notFound);
+  return found.experimentId;
+}
+
 async function experimentId(platform: Platform, out: Output, experiment: string): Promise<string> {
   const key = UUID.test(experiment) ? ({ $case: 'experimentId', value: experiment } as const) : ({ $case: 'name', value: experiment } as const);
   try {
@@ -307,6 +316,25 @@ export const trainingCommands: CommandModule = (program, context) => {
       const { platform, out } = context();
       const { run } = await platform.rpc('training', 'cancelRun', { runId, reason: o.reason });
       out.record({ run: runId, status: run ? statusName(run.status) : undefined }, run && pb.Run.toJSON(run));
+    });
+
+  runs
+    .command('list')
+    .description('runs, newest first, with their status and primary metric (SearchRuns); filter MLflow-style, e.g. "metrics.roc_auc > 0.55 AND params.trainer = \'gbdt\'"')
+    .option('--experiment <name>', 'only this experiment, by name or id')
+    .option('--filter <expression>', 'a SearchRuns filter')
+    .option('--order-by <key>', 'sort key, e.g. "metrics.roc_auc DESC"', 'attributes.start_time DESC')
+    .option('--limit <n>', 'at most this many', (v) => positiveInt(v, '--limit'), 50)
+    .action(async (o: { experiment?: string; filter?: string; orderBy: string; limit: number }) => {
+      const { platform, out } = context();
+      const experimentIds = o.experiment ? [await existingExperiment(platform, o.experiment)] : [];
+      const { runs: found } = await platform.rpc('training', 'searchRuns', { experimentIds, filter: o.filter ?? '', orderBy: [o.orderBy], page: { pageSize: o.limit, pageToken: '' } });
+      const primary = (r: pb.Run) => r.metrics.find((m) => m.key === (r.outputs?.evaluation?.primaryMetric || 'roc_auc'));
+      out.table(
+        found,
+        { run: (r) => r.runId, name: (r) => r.name, status: (r) => statusName(r.status), metric: (r) => primary(r) && `${primary(r)!.key}=${primary(r)!.value.toFixed(4)}`, started: (r) => r.startTime, by: (r) => r.startedBy },
+        found.map((r) => pb.Run.toJSON(r)),
+      );
     });
 
   const compare: Command = runs

@@ -62,7 +62,9 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
   dropKafkajsTimeoutWarning();
   const kafka = new Kafka({ clientId: 'mlops-quickstart', brokers: options.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  await admin.connect();
+  await admin.connect().catch((error: Error) => {
+    throw new CliError(`cannot reach Kafka at ${options.kafkaBrokers.join(',')} (${error.message}): start the platform with \`npm start\`, or set KAFKA_BROKERS`, EXIT.unavailable);
+  });
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
   await admin.disconnect();
   await platform.rpc('ingestion', 'applyContract', { document: flightsContract(dataset, topic), format: 0, dryRun: false });
