@@ -1,5 +1,5 @@
 // Training–serving parity of a feature service: `npm run parity -- <feature service> [samples]`.
-// Asks the feature service (FEATURE_ADDRESS, default 127.0.0.1:50052) to compute sampled values by
+// Asks the feature service (FEATURE_ADDRESS, default 127.0.0.1:20052) to compute sampled values by
 // the offline and the online path, prints the comparison and exits 1 on any mismatch.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ if (!service) {
   console.error('usage: npm run parity -- <feature service> [samples]');
   process.exit(2);
 }
-const client = new pb.FeatureServiceClient(process.env.FEATURE_ADDRESS ?? '127.0.0.1:50052', grpc.credentials.createInsecure());
+const client = new pb.FeatureServiceClient(process.env.FEATURE_ADDRESS ?? '127.0.0.1:20052', grpc.credentials.createInsecure());
 const request = pb.CheckParityRequest.fromPartial({ features: { selection: { $case: 'featureService', value: { name: service, version: 0 } } }, sampleSize: Number(samples), seed: Date.now() % 1_000_000, tolerance: 1e-9 });
 client.checkParity(request, (error, result) => {
   client.close();

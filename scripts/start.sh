@@ -44,18 +44,18 @@ cat <<TXT
 
 The platform is running. Stop it with: npm stop
   service      gRPC              metrics (Prometheus)
-  ingestion    127.0.0.1:50051   http://127.0.0.1:9101/metrics
-  feature      127.0.0.1:50052   http://127.0.0.1:9102/metrics
-  training     127.0.0.1:50053   http://127.0.0.1:9103/metrics
-  registry     127.0.0.1:50054   http://127.0.0.1:9104/metrics
-  serving      127.0.0.1:50055   http://127.0.0.1:9105/metrics
-  monitoring   127.0.0.1:50056   http://127.0.0.1:9106/metrics
+  ingestion    127.0.0.1:20051   http://127.0.0.1:9101/metrics
+  feature      127.0.0.1:20052   http://127.0.0.1:9102/metrics
+  training     127.0.0.1:20053   http://127.0.0.1:9103/metrics
+  registry     127.0.0.1:20054   http://127.0.0.1:9104/metrics
+  serving      127.0.0.1:20055   http://127.0.0.1:9105/metrics
+  monitoring   127.0.0.1:20056   http://127.0.0.1:9106/metrics
   Kafka        $KAFKA_BROKERS
   PostgreSQL   $DATABASE_URL
 Try: npm run -s mlops -- status                  (the command-line tool; --help lists its commands)
-     grpcurl -plaintext 127.0.0.1:50054 list   (server reflection is on)
+     grpcurl -plaintext 127.0.0.1:20054 list   (server reflection is on)
      grpcurl -plaintext -H "authorization: Bearer \$(npm run -s token -- you viewer)" \\
-       127.0.0.1:50054 mlops.registry.v1.RegistryService/ListRegisteredModels
+       127.0.0.1:20054 mlops.registry.v1.RegistryService/ListRegisteredModels
 TXT
 
 if [[ "${QUICKSTART:-1}" != "0" ]]; then

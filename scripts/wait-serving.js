@@ -4,7 +4,7 @@ const protoLoader = require('@grpc/proto-loader');
 const { protoPath } = require('grpc-health-check');
 
 const { Health } = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { enums: String })).grpc.health.v1;
-const services = { ingestion: 50051, feature: 50052, training: 50053, registry: 50054, serving: 50055, monitoring: 50056 };
+const services = { ingestion: 20051, feature: 20052, training: 20053, registry: 20054, serving: 20055, monitoring: 20056 };
 const deadline = Date.now() + Number(process.env.WAIT_SERVING_TIMEOUT_MS ?? 120_000);
 
 function check(port) {

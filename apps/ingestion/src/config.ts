@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { serviceConfigSchema } from '@mlops/config';
 
 /** The ingestion service's settings, read from the environment (see README.md for each one). */
-export const ingestionConfig = serviceConfigSchema({ grpcPort: 50051, metricsPort: 9101 }).extend({
+export const ingestionConfig = serviceConfigSchema({ grpcPort: 20051, metricsPort: 9101 }).extend({
   /** How often the set of upstream topics to consume is reconciled with the applied contracts. */
   SOURCE_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Largest record batch one IngestRecords message may carry (RESOURCE_EXHAUSTED above). */

@@ -8,7 +8,7 @@ const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min
 const millis = (fallback: number, min = 0) => z.coerce.number().int().min(min).max(366 * 24 * 3600_000).default(fallback);
 
 /** The monitoring service's settings, read from the environment (see README.md for each one). */
-export const monitoringConfig = serviceConfigSchema({ grpcPort: 50056, metricsPort: 9106 })
+export const monitoringConfig = serviceConfigSchema({ grpcPort: 20056, metricsPort: 9106 })
   .extend(artifactStoreConfig)
   .extend(authConfig)
   .extend({

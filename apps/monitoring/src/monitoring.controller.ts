@@ -64,8 +64,8 @@ export class MonitoringController implements ServiceImplementation<typeof pb.Mon
       status.NOT_FOUND,
       `${what} has no report yet: its ${window.description} windows are reported once they close${window.spec.by === 'count' ? '' : `, when the model's predictions reach ${formatDuration(lateness)} past a window's end,`} ` +
         `and only for a version registered with a reference profile${request.rule ? '' : ' (or name an alert rule to read its windows)'}`,
-      [{ field: 'model_version', description: 'no report' }],
-      'REPORT_NOT_FOUND',
+      [],
+      'REPORT_NOT_READY',
     );
   }
 

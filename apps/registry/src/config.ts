@@ -5,7 +5,7 @@ import { authConfig, requireOneTokenKey } from '@mlops/auth/config';
 import { serviceConfigSchema } from '@mlops/config';
 
 /** The registry service's settings, read from the environment (see README.md for each one). */
-export const registryConfig = serviceConfigSchema({ grpcPort: 50054, metricsPort: 9104 })
+export const registryConfig = serviceConfigSchema({ grpcPort: 20054, metricsPort: 9104 })
   .extend(artifactStoreConfig)
   .extend(authConfig)
   .extend({

@@ -7,14 +7,14 @@ import { serviceConfigSchema } from '@mlops/config';
 const count = (fallback: number, max = 1_000_000) => z.coerce.number().int().min(1).max(max).default(fallback);
 
 /** The serving service's settings, read from the environment (see README.md for each one). */
-export const servingConfig = serviceConfigSchema({ grpcPort: 50055, metricsPort: 9105 })
+export const servingConfig = serviceConfigSchema({ grpcPort: 20055, metricsPort: 9105 })
   .extend(artifactStoreConfig)
   .extend(authConfig)
   .extend({
     /** The registry's gRPC address: versions a SetDeployment names that serving has not seen in an event yet. */
-    REGISTRY_ADDRESS: z.string().min(1).default('127.0.0.1:50054'),
+    REGISTRY_ADDRESS: z.string().min(1).default('127.0.0.1:20054'),
     /** The feature service's gRPC address: online features for requests that carry entity keys. */
-    FEATURE_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
+    FEATURE_ADDRESS: z.string().min(1).default('127.0.0.1:20052'),
     /** Most instances in one request. */
     SERVING_MAX_BATCH: count(1_000, 100_000),
     /** Requests being worked on at once (enrichment and inference); more wait in the queue. */

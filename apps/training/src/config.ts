@@ -3,15 +3,15 @@ import { artifactStoreConfig } from '@mlops/artifacts';
 import { serviceConfigSchema } from '@mlops/config';
 
 /** The training service's settings, read from the environment (see README.md for each one). */
-export const trainingConfig = serviceConfigSchema({ grpcPort: 50053, metricsPort: 9103 }).extend({
+export const trainingConfig = serviceConfigSchema({ grpcPort: 20053, metricsPort: 9103 }).extend({
   /** Where run artifacts are stored, content-addressed: ARTIFACT_STORE (a directory or s3:// URL), ARTIFACT_S3_FORCE_PATH_STYLE. */
   ...artifactStoreConfig,
   /** Largest artifact LogArtifact accepts. */
   ARTIFACT_MAX_BYTES: z.coerce.number().int().min(1).default(512 * 1024 * 1024),
   /** The ingestion service's gRPC address: training data read from dataset snapshots. */
-  INGESTION_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
+  INGESTION_ADDRESS: z.string().min(1).default('127.0.0.1:20051'),
   /** The feature service's gRPC address: training data retrieved point-in-time. */
-  FEATURE_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
+  FEATURE_ADDRESS: z.string().min(1).default('127.0.0.1:20052'),
   /** Pipeline runs this replica trains at once (each in its own worker thread or process). */
   TRAINING_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** How often an idle replica looks for queued runs. */

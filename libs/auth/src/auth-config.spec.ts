@@ -10,7 +10,7 @@ const privatePem = ed25519.privateKey.export({ type: 'pkcs8', format: 'pem' }).t
 
 // Shaped like a service's schema: its own settings extended with the token settings.
 const serviceSchema = z
-  .object({ GRPC_PORT: z.coerce.number().default(50051) })
+  .object({ GRPC_PORT: z.coerce.number().default(20051) })
   .extend(authConfig)
   .superRefine(requireOneTokenKey);
 
@@ -24,7 +24,7 @@ function problems(env: Record<string, string>) {
 describe('authConfig', () => {
   it('defaults issuer and audience to mlops', () => {
     expect(serviceSchema.parse({ AUTH_TOKEN_SECRET: SECRET })).toEqual({
-      GRPC_PORT: 50051,
+      GRPC_PORT: 20051,
       AUTH_TOKEN_SECRET: SECRET,
       AUTH_TOKEN_ISSUER: 'mlops',
       AUTH_TOKEN_AUDIENCE: 'mlops',

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './load-config';
 import { serviceConfigSchema } from './service-config';
 
-const schema = serviceConfigSchema({ grpcPort: 50051, metricsPort: 9101 });
+const schema = serviceConfigSchema({ grpcPort: 20051, metricsPort: 9101 });
 const valid = { KAFKA_BROKERS: '127.0.0.1:19092, kafka-2:9092', DATABASE_URL: 'postgres://u:p@127.0.0.1:15432/db' };
 
 function issuesOf(env: NodeJS.ProcessEnv) {
@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('applies defaults and parses lists', () => {
     const config = loadConfig(schema, valid);
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:19092', 'kafka-2:9092']);
-    expect(config.GRPC_PORT).toBe(50051);
+    expect(config.GRPC_PORT).toBe(20051);
     expect(config.SHUTDOWN_TIMEOUT_MS).toBe(10_000);
   });
 

@@ -22,14 +22,14 @@ The platform keeps running (\`npm stop\` stops it). Next:
   npm run -s mlops -- status
   npm run -s mlops -- models show ${model}              the champion, its aliases and versions
   npm run -s mlops -- promotions list ${model}          who promoted what, gates and approvals
-  npm run -s mlops -- lineage ${model} 2                a version back to its run, snapshot and features
+  npm run -s mlops -- lineage ${model} ${result.loop.retrainedVersion ?? 1}                a version back to its run, snapshot and features
   npm run -s mlops -- drift ${model} --version 1 --rule darkness_drift
                                                   v1's latest report over the alert's windows: drift, quality, performance
   npm run -s mlops -- drift-history ${model} dark --version 1 --rule darkness_drift
   npm run -s mlops -- alerts ${model}
   npm run -s mlops -- deployment ${model}               arms, weights and what changed them
   npm run -s mlops -- predict ${model} --entity origin=SFO --feature origin=SFO --feature destination=JFK --feature distance=2586 --feature dark=1
-  grpcurl -plaintext -d '{"model_name":"${model}","instances":[{"features":{"origin":{"string_value":"ORD"},"destination":{"string_value":"LGA"},"distance":{"double_value":733},"dark":{"double_value":0}},"entity_key":{"join_keys":{"origin":{"string_value":"ORD"}}}}]}' 127.0.0.1:50055 mlops.serving.v1.ServingService/Predict
+  grpcurl -plaintext -d '{"model_name":"${model}","instances":[{"features":{"origin":{"string_value":"ORD"},"destination":{"string_value":"LGA"},"distance":{"double_value":733},"dark":{"double_value":0}},"entity_key":{"join_keys":{"origin":{"string_value":"ORD"}}}}]}' 127.0.0.1:20055 mlops.serving.v1.ServingService/Predict
   Metrics: http://127.0.0.1:9101/metrics … 9106 (ingestion … monitoring); logs in tmp/logs/; traces go to OTEL_EXPORTER_OTLP_ENDPOINT when set`);
     });
 };

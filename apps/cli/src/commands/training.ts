@@ -218,7 +218,6 @@ function finish(out: Output, run: pb.Run): void {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The experiment's id: by id when it looks like one, else by name, created when absent (as MLflow's set_experiment). */
 /** An experiment's id by name or id; NOT_FOUND (exit 66) when there is none. */
 async function existingExperiment(platform: Platform, experiment: string): Promise<string> {
   const key = UUID.test(experiment) ? ({ $case: 'experimentId', value: experiment } as const) : ({ $case: 'name', value: experiment } as const);
@@ -227,6 +226,7 @@ async function existingExperiment(platform: Platform, experiment: string): Promi
   return found.experimentId;
 }
 
+/** The experiment's id: by id when it looks like one, else by name, created when absent (as MLflow's set_experiment). */
 async function experimentId(platform: Platform, out: Output, experiment: string): Promise<string> {
   const key = UUID.test(experiment) ? ({ $case: 'experimentId', value: experiment } as const) : ({ $case: 'name', value: experiment } as const);
   try {

@@ -7,9 +7,9 @@ const serviceError = (code: status, details: string, metadata = new Metadata()) 
 
 describe('fromRpcError', () => {
   it('tells what to do when a service is down, with exit 69', () => {
-    const error = fromRpcError(serviceError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50056. Resolution note: '), 'monitoring', '127.0.0.1:50056') as CliError;
+    const error = fromRpcError(serviceError(status.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:20056. Resolution note: '), 'monitoring', '127.0.0.1:20056') as CliError;
     expect(error.exitCode).toBe(EXIT.unavailable);
-    expect(error.message).toBe('the monitoring service at 127.0.0.1:50056 is not answering (connection refused): start the platform with `npm start`, or point the CLI at it with --monitoring-address or MLOPS_MONITORING_ADDRESS');
+    expect(error.message).toBe('the monitoring service at 127.0.0.1:20056 is not answering (connection refused): start the platform with `npm start`, or point the CLI at it with --monitoring-address or MLOPS_MONITORING_ADDRESS');
   });
 
   it('maps refusals to exit codes: invalid 65, not found 66, busy 75, no permission 77', () => {

@@ -8,12 +8,12 @@ import { CliError, fromRpcError } from './cli-error';
 import { EXIT } from './exit-codes';
 
 export const SERVICES = {
-  ingestion: { port: 50051, client: ingestionV1.IngestionServiceClient },
-  feature: { port: 50052, client: featureV1.FeatureServiceClient },
-  training: { port: 50053, client: trainingV1.TrainingServiceClient },
-  registry: { port: 50054, client: registryV1.RegistryServiceClient },
-  serving: { port: 50055, client: servingV1.ServingServiceClient },
-  monitoring: { port: 50056, client: monitoringV1.MonitoringServiceClient },
+  ingestion: { port: 20051, client: ingestionV1.IngestionServiceClient },
+  feature: { port: 20052, client: featureV1.FeatureServiceClient },
+  training: { port: 20053, client: trainingV1.TrainingServiceClient },
+  registry: { port: 20054, client: registryV1.RegistryServiceClient },
+  serving: { port: 20055, client: servingV1.ServingServiceClient },
+  monitoring: { port: 20056, client: monitoringV1.MonitoringServiceClient },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

@@ -42,8 +42,8 @@ const PROMOTED = registryV1.PromotionState.PROMOTION_STATE_PROMOTED;
 const GATES_FAILED = registryV1.PromotionState.PROMOTION_STATE_GATES_FAILED;
 
 /**
- * The second half: March–June arrive month by month (flights to ingestion and a nightly snapshot;
- * the same flights as prediction requests with their outcomes as labels) → darkness drifts with
+ * The second half: March–June arrive month by month (each flight a prediction request before it
+ * leaves, then its record to ingestion and its outcome as a label; a nightly snapshot) → darkness drifts with
  * the season → an alert fires → monitoring requests a retrain → training repeats the first run on
  * the newest snapshot → the registry registers and gates the new version and, by policy, promotes
  * it as a canary with no person involved → serving steps it up under its guard while traffic flows
@@ -59,18 +59,24 @@ export async function closeTheLoop(ctx: LoopContext): Promise<LoopOutcome> {
   step('registry: a retrained version that passes its gates is promoted with no person involved, as a canary at 20% → 50% → 100% under serving\'s rollback guard');
 
   const events = new LifecycleEvents(ctx.kafka, { model, dataset: ctx.dataset }, (line) => step(line));
-  await events.start(new Date());
   const { traffic } = ctx;
   try {
+    await events.start(new Date());
     for (const [index, name] of MONTHS.entries()) {
       const month = ctx.spring.filter((f) => new Date(f.date).getUTCMonth() === index + 2);
-      await ingestMonth(ctx, month);
-      const { snapshot } = await platform.rpc('ingestion', 'createSnapshot', ingestionV1.CreateSnapshotRequest.fromPartial({ dataset: ctx.dataset, description: `nightly snapshot, through ${name}` }));
-      step(`${name}: ${month.length.toLocaleString('en')} flights ingested; snapshot ${snapshot?.snapshotId.slice(0, 19)}… (${snapshot?.rowCount} rows)`);
       const before = { ...traffic.sent.byArm };
-      for (let i = 0; i < month.length; i += BATCH) await traffic.predict(month.slice(i, i + BATCH), { withLabels: true });
-      const arms = Object.entries(traffic.sent.byArm).map(([arm, n]) => `${arm} ${n - (before[arm] ?? 0)}`).join(', ');
-      step(`${name}: ${month.length.toLocaleString('en')} predictions served (${arms}) and their outcomes sent as labels`);
+      const received = (await datasetStats(ctx)).received;
+      for (let i = 0; i < month.length; i += BATCH) {
+        const flights = month.slice(i, i + BATCH);
+        // Predicted before departure, so the online store knows only earlier flights; then the flight
+        // happens and its record, delay included, reaches ingestion, and its outcome monitoring.
+        await traffic.predict(flights, { withLabels: true });
+        await ctx.producer.send({ topic: ctx.topic, messages: flights.map((f) => ({ key: f.origin, value: JSON.stringify(f) })) });
+      }
+      await until(async () => (await datasetStats(ctx)).received >= received + month.length, `ingestion to take ${name}'s ${month.length} flights`);
+      const { snapshot } = await platform.rpc('ingestion', 'createSnapshot', ingestionV1.CreateSnapshotRequest.fromPartial({ dataset: ctx.dataset, description: `nightly snapshot, through ${name}` }));
+      const arms = Object.entries(traffic.sent.byArm).flatMap(([arm, n]) => (n > (before[arm] ?? 0) ? [`${arm} ${n - (before[arm] ?? 0)}`] : [])).join(', ');
+      step(`${name}: ${month.length.toLocaleString('en')} predictions served (${arms}), then the ${month.length.toLocaleString('en')} flights ingested with their delays and sent as labels; snapshot ${snapshot?.snapshotId.slice(0, 19)}… (${snapshot?.rowCount} rows)`);
     }
     const end = await settle(ctx, traffic, events);
     const { registeredModel } = await platform.rpc('registry', 'getRegisteredModel', { name: model }, { auth: true });
@@ -81,14 +87,7 @@ export async function closeTheLoop(ctx: LoopContext): Promise<LoopOutcome> {
   }
 }
 
-async function ingestMonth(ctx: LoopContext, flights: readonly FlightRecord[]): Promise<void> {
-  const stats = () => ctx.platform.rpc('ingestion', 'getDatasetStats', ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset: ctx.dataset }));
-  const target = (await stats()).received + flights.length;
-  for (let i = 0; i < flights.length; i += 5_000) {
-    await ctx.producer.send({ topic: ctx.topic, messages: flights.slice(i, i + 5_000).map((f) => ({ key: f.origin, value: JSON.stringify(f) })) });
-  }
-  await until(async () => (await stats()).received >= target, `ingestion to take ${flights.length} flights`);
-}
+const datasetStats = (ctx: LoopContext) => ctx.platform.rpc('ingestion', 'getDatasetStats', ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset: ctx.dataset }));
 
 /**
  * After the replay, waits for the loop to come to rest while live traffic keeps flowing (June's
@@ -114,7 +113,7 @@ async function settle(ctx: LoopContext, traffic: FlightTraffic, events: Lifecycl
     if (!retrained) return say('the retrain: training, then registration and gates'), undefined;
     if (retrained.state !== registryV1.PromotionState.PROMOTION_STATE_PENDING_APPROVAL && !gatesShown) {
       gatesShown = true;
-      step(`registry gates for v${retrained.version}: ${retrained.gateResult?.checks.map((c) => `${c.message} (${c.passed ? 'passed' : 'failed'})`).join('; ') ?? 'none'}`);
+      step(`registry gates for v${retrained.version} (checked when it was registered): ${retrained.gateResult?.checks.map((c) => `${c.message} (${c.passed ? 'passed' : 'failed'})`).join('; ') ?? 'none'}`);
     }
     if (retrained.state === GATES_FAILED) return 'gates failed';
     if (retrained.state !== PROMOTED) return say(`the promotion of v${retrained.version}`), undefined;

@@ -37,7 +37,8 @@ export async function defineAndMaterialize(platform: Platform, step: (text: stri
       const count = answer.featureNames.indexOf('flights_1d');
       const behind = chunk.some((e, j) => {
         const values = answer.results[j]?.values ?? [];
-        return Math.abs((numberOf(values[mean]?.value) ?? Number.NaN) - e.meanDelay7d) > 1e-9 || numberOf(values[count]?.value) !== e.flights1d;
+        // Written so a missing value (NaN) counts as behind.
+        return !(Math.abs((numberOf(values[mean]?.value) ?? Number.NaN) - e.meanDelay7d) <= 1e-9) || numberOf(values[count]?.value) !== e.flights1d;
       });
       if (behind) return false;
     }

@@ -1,6 +1,8 @@
 import { type Consumer, type Kafka } from 'kafkajs';
 import { ensureTopics, type EventDefinition, Events, readEnvelope } from '@mlops/events';
 import { enumName, eventsV1 } from '@mlops/proto';
+import { CliError } from '../core/cli-error';
+import { EXIT } from '../core/exit-codes';
 import { rolloutKindName } from './policies';
 
 /** What the quickstart follows: the events of its model, its dataset and the runs that retrain the model. */
@@ -21,6 +23,8 @@ const FOLLOWED_EVENTS = [
   Events.canaryRollbackRequested,
 ] as EventDefinition<unknown>[];
 
+/** A fresh consumer group joins in a few seconds; a broker that cannot form the group should not hang the quickstart. */
+const JOIN_TIMEOUT_MS = 60_000;
 const percent = (weight: number) => `${Math.round(weight * 100)}%`;
 const CAUSE_PREFIX = 'DEPLOYMENT_CHANGE_CAUSE_';
 
@@ -48,7 +52,12 @@ export class LifecycleEvents {
     this.consumer = this.kafka.consumer({ groupId: `mlops-quickstart-${this.followed.model}-${Date.now()}` });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: FOLLOWED_EVENTS.map((e) => e.topic), fromBeginning: true });
-    const joined = new Promise<void>((resolve) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolve()));
+    const consumer = this.consumer;
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new CliError(`the quickstart's event consumer did not join within ${JOIN_TIMEOUT_MS / 1000} s: is Kafka healthy? see tmp/logs/`, EXIT.unavailable)), JOIN_TIMEOUT_MS);
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve(clearTimeout(timer)));
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(new CliError(`the quickstart's event consumer crashed: ${payload.error.message}`, EXIT.unavailable)));
+    });
     await this.consumer.run({
       eachMessage: ({ topic, message }) => {
         const definition = FOLLOWED_EVENTS.find((e) => e.topic === topic);

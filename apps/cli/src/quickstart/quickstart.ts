@@ -92,13 +92,15 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     const trained = await trainFirstModel(platform, step, run, snapshot.snapshotId, model);
     const version = await promoteFirstModel({ requester: platform, approver, owner }, step, model, trained.runId, featureNames(run).service);
     const traffic = new FlightTraffic(platform, producer, model);
-    const first = await traffic.predict([winter.at(-1)!], { withLabels: false });
+    // The first flight of March: not ingested yet, so its airport's features are as of the end of February.
+    const spring = flights.filter((f) => new Date(f.date).getUTCMonth() >= 2);
+    const first = await traffic.predict([spring[0]], { withLabels: false });
     const firstPredictionMs = performance.now() - started;
-    step(`first prediction: ${describePrediction(winter.at(-1)!, first)}`);
+    step(`first prediction: ${describePrediction(spring[0], first)}`);
     const sinceStart = Date.now() - Number(process.env.MLOPS_STARTED_AT_MS);
     step(`time to first prediction: ${(firstPredictionMs / 1000).toFixed(1)} s${Number.isFinite(sinceStart) ? `, ${(sinceStart / 1000).toFixed(1)} s after \`npm start\` began (install, build and start-up included)` : ''}`);
 
-    const loop = await closeTheLoop({ platform, owner, kafka, producer, step, traffic, dataset, topic, model, baseRunId: trained.runId, spring: flights.filter((f) => new Date(f.date).getUTCMonth() >= 2) });
+    const loop = await closeTheLoop({ platform, owner, kafka, producer, step, traffic, dataset, topic, model, baseRunId: trained.runId, spring });
     const { predictions, byArm, labels } = loop.traffic;
     step(`traffic: ${predictions} predictions served (${Object.entries(byArm).map(([arm, n]) => `${arm} ${n}`).join(', ')}), ${labels} outcomes sent as labels`);
     step(conclusion(loop, version));
@@ -188,7 +190,7 @@ function conclusion(loop: LoopOutcome, firstVersion: number): string {
     case 'gates failed':
       return `the loop closed: v${v} was retrained on drift but failed its gates; v${firstVersion} stays champion`;
     case 'retrain failed':
-      return `the retrain requested on drift failed (see \`mlops runs\`); v${firstVersion} stays champion`;
+      return `the retrain requested on drift failed (see \`mlops runs list\`); v${firstVersion} stays champion`;
     case 'no drift':
       return `no drift alert fired over March–June; v${firstVersion} stays champion`;
   }

@@ -50,15 +50,15 @@ interface Outcome {
 
 const PROFILE_MEDIA_TYPE = 'application/x-protobuf; messageType=mlops.common.v1.ReferenceProfile';
 
+/** Where a run's model is kept among its artifacts. */
+const MODEL_PATH = 'model/model.onnx';
+
 /**
  * Trains queued pipeline runs, up to TRAINING_CONCURRENCY at a time per replica. A run is leased in
  * PostgreSQL and its lease renewed with each progress report; a cancel request or a lost lease stops
  * the work within a heartbeat. Bad specs and bad data fail at once; infrastructure failures are
  * retried with backoff up to TRAINING_MAX_ATTEMPTS.
  */
-/** Where a run's model is kept among its artifacts. */
-const MODEL_PATH = 'model/model.onnx';
-
 @Injectable()
 export class PipelineRunner implements OnServiceReady, OnServiceStop {
   private readonly owner = `${hostname()}:${process.pid}:${uuidv7().slice(-8)}`;
@@ -165,7 +165,7 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
           ? await this.trainExternal(trainer, spec, fetched, join(this.config.TRAINING_WORK_DIR, `${runId}-${row.attempt}`), signal, report)
           : await this.trainBuiltin(trainer, spec, fetched, signal, report);
       if (row.retrain_request_id) activity = { stage: 'EVALUATE', progress: 0.95, message: "scoring the base run's model on the test rows" };
-      const baseline = row.retrain_request_id ? await this.baselineOf(runId, spec, fetched, log) : undefined;
+      const baseline = row.retrain_request_id ? await this.baselineOf(runId, spec, fetched, signal, log) : undefined;
       await heartbeat.stop();
       await this.beat(runId, { stage: 'PACKAGE', progress: 0.97, message: 'storing the model' }, pending, controller);
       if (signal.aborted) throw signal.reason;
@@ -190,12 +190,13 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     }
   }
 
-  /** A retrain's spec pointed at the newest snapshot of its data. */
+  /** A retrain's spec pointed at the newest snapshot of its data, recorded at once: a fetch that fails still names what it read. */
   private async refreshedSpec(row: PipelineRow): Promise<pb.TrainingSpec> {
     const stored = pb.TrainingSpec.fromJSON(row.spec);
     const source = stored.data?.source;
     if (source?.$case === 'snapshotId') source.value = await this.data.newestSnapshotLike(source.value);
     else if (source?.$case === 'featureService') source.value.entitySnapshotId = await this.data.newestSnapshotLike(source.value.entitySnapshotId);
+    await this.runs.resolveSpec(row.run_id, pb.TrainingSpec.toJSON(stored));
     return stored;
   }
 
@@ -256,24 +257,29 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
    * registry's regression gate then compares the two models on the same rows, not each on its own
    * test period. Nothing when the base run kept no model or its model cannot take these rows.
    */
-  private async baselineOf(runId: string, spec: PipelineSpec, fetched: FetchedData, log: Logger): Promise<{ runId: string; metrics: Record<string, number> } | undefined> {
+  private async baselineOf(runId: string, spec: PipelineSpec, fetched: FetchedData, signal: AbortSignal, log: Logger): Promise<{ runId: string; metrics: Record<string, number> } | undefined> {
     const [run] = await this.tracking.runs([runId]);
     const baseRunId = run?.tags.base_run_id;
     const digest = baseRunId && (await this.tracking.artifactDigest(baseRunId, MODEL_PATH));
     if (!baseRunId || !digest) return undefined;
+    // A store that fails is an infrastructure failure (the run is retried), not a missing baseline.
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.artifacts.read(digest)) chunks.push(chunk);
+    if (signal.aborted) throw signal.reason;
+    const dataset = prepareDataset(fetched.table, spec);
+    const parts = checkedSplit(dataset, spec);
+    const output = outputOf(spec);
+    let predictions: Float64Array;
     try {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of this.artifacts.read(digest)) chunks.push(chunk);
-      const dataset = prepareDataset(fetched.table, spec);
-      const parts = checkedSplit(dataset, spec);
-      const output = outputOf(spec);
-      const predictions = await scoreWithOnnx(Buffer.concat(chunks), dataset.features, parts.test, output);
-      const { evaluation } = assessPredictions(dataset, parts, spec, predictions, output);
-      return { runId: baseRunId, metrics: Object.fromEntries(Object.entries(evaluation.metrics).map(([key, value]) => [`baseline.${key}`, value])) };
+      predictions = await scoreWithOnnx(Buffer.concat(chunks), dataset.features, parts.test, output);
     } catch (error) {
-      log.warn({ err: error, baseRunId }, "the base run's model could not score this run's test rows: no baseline metrics");
+      if (!(error instanceof ModelContractError)) throw error;
+      log.warn({ err: error, baseRunId }, "the base run's model does not take this run's inputs: no baseline metrics");
       return undefined;
     }
+    if (signal.aborted) throw signal.reason;
+    const { evaluation } = assessPredictions(dataset, parts, spec, predictions, output);
+    return { runId: baseRunId, metrics: Object.fromEntries(Object.entries(evaluation.metrics).map(([key, value]) => [`baseline.${key}`, value])) };
   }
 
   /** Renews the lease, records progress and step metrics, and notices a cancel request or a lost lease. */

@@ -192,13 +192,13 @@ export class TrackingRepository {
     });
   }
 
-  /** Returns the digest already logged at this path, if any (the new one is then not recorded). */
   /** The digest of a run's artifact at `path`, if it stored one. */
   async artifactDigest(runId: string, path: string): Promise<string | undefined> {
     const rows = await this.db.query<{ digest: string }[]>('SELECT digest FROM run_artifacts WHERE run_id = $1 AND path = $2', [runId, path]);
     return rows[0]?.digest;
   }
 
+  /** Returns the digest already logged at this path, if any (the new one is then not recorded). */
   async addArtifact(tx: SqlExecutor, runId: string, a: ArtifactRecord): Promise<string | undefined> {
     const rows = (await tx.query(
       `INSERT INTO run_artifacts (run_id, path, digest, size_bytes, media_type, uri) VALUES ($1, $2, $3, $4, $5, $6)
