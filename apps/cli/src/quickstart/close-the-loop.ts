@@ -1,8 +1,9 @@
 import { type Kafka, type Producer } from 'kafkajs';
-import { ingestionV1, monitoringV1, registryV1 } from '@mlops/proto';
+import { Events } from '@mlops/events';
+import { eventsV1, ingestionV1, monitoringV1, registryV1 } from '@mlops/proto';
 import { type Platform } from '../core/platform';
 import { type FlightRecord } from './flights';
-import { LifecycleEvents } from './lifecycle-events';
+import { LifecycleEvents, type SeenEvent } from './lifecycle-events';
 import { ALERT_RULES, AUTOMATIC_CANARY, DRIFT_WINDOW_PREDICTIONS, retrainPolicy } from './policies';
 import { type FlightTraffic, type Traffic } from './traffic';
 import { until } from './until';
@@ -107,7 +108,7 @@ async function settle(ctx: LoopContext, traffic: FlightTraffic, events: Lifecycl
     for (let i = 0; i < 5; i++, cursor = (cursor + 20) % Math.max(1, june.length - 20)) await traffic.predict(june.slice(cursor, cursor + 20), { withLabels: true });
     const fired = (await platform.rpc('monitoring', 'listAlerts', monitoringV1.ListAlertsRequest.fromPartial({ modelName: model }))).alerts.length > 0;
     if (!fired) return Date.now() > alertDeadline ? 'no drift' : (say('the darkness alert'), undefined);
-    if (events.seen.some((e) => e.type === 'training.run.failed' && !e.line.includes('will retry'))) return 'retrain failed';
+    if (events.seen.some((e) => e.type === Events.trainingRunFailed.type && !(e.payload as eventsV1.TrainingRunFailed).willRetry)) return 'retrain failed';
     const { promotions } = await platform.rpc('registry', 'listPromotionRequests', registryV1.ListPromotionRequestsRequest.fromPartial({ modelName: model }), { auth: true });
     const retrained = promotions.find((p) => p.version > 1);
     if (!retrained) return say('the retrain: training, then registration and gates'), undefined;
@@ -120,7 +121,9 @@ async function settle(ctx: LoopContext, traffic: FlightTraffic, events: Lifecycl
     const { deployment } = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });
     if (deployment?.canary) return say(`canary v${deployment.canary.version} at ${Math.round(deployment.canary.weight * 100)}% to be judged`), undefined;
     if (deployment?.stableVersion === retrained.version) return 'promoted';
-    if (events.seen.some((e) => e.type === 'registry.model.rolled_back' || e.line.includes('auto rollback'))) return 'rolled back';
+    const rolledBack = (e: SeenEvent) =>
+      e.type === Events.modelRolledBack.type || (e.type === Events.deploymentChanged.type && (e.payload as eventsV1.DeploymentChanged).cause === eventsV1.DeploymentChangeCause.DEPLOYMENT_CHANGE_CAUSE_AUTO_ROLLBACK);
+    if (events.seen.some(rolledBack)) return 'rolled back';
     return say('serving to take up the promotion'), undefined;
   }, 'the loop to come to rest');
 }

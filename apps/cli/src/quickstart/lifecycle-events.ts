@@ -1,4 +1,4 @@
-import { type Consumer, type Kafka } from 'kafkajs';
+import { type Consumer, type IHeaders, type Kafka } from 'kafkajs';
 import { ensureTopics, type EventDefinition, Events, readEnvelope } from '@mlops/events';
 import { enumName, eventsV1 } from '@mlops/proto';
 import { CliError } from '../core/cli-error';
@@ -11,9 +11,10 @@ export interface Followed {
   dataset: string;
 }
 
-/** One lifecycle event as printed. */
+/** One lifecycle event: its type, the decoded payload, and the line printed for it. */
 export interface SeenEvent {
   type: string;
+  payload: unknown;
   line: string;
 }
 
@@ -61,12 +62,7 @@ export class LifecycleEvents {
     await this.consumer.run({
       eachMessage: ({ topic, message }) => {
         const definition = FOLLOWED_EVENTS.find((e) => e.topic === topic);
-        const line = definition && message.value && Number(message.timestamp) >= since.getTime() ? this.describe(definition, definition.codec.decode(message.value)) : undefined;
-        if (line) {
-          const { type } = readEnvelope(message.headers);
-          this.seen.push({ type, line });
-          this.print(`  event ${type}: ${line}`);
-        }
+        if (definition && message.value && Number(message.timestamp) >= since.getTime()) this.take(definition, message.value, message.headers);
         return Promise.resolve();
       },
     });
@@ -75,6 +71,15 @@ export class LifecycleEvents {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+
+  private take(definition: EventDefinition<unknown>, value: Buffer, headers: IHeaders | undefined): void {
+    const payload = definition.codec.decode(value);
+    const line = this.describe(definition, payload);
+    if (!line) return;
+    const { type } = readEnvelope(headers);
+    this.seen.push({ type, payload, line });
+    this.print(`  event ${type}: ${line}`);
   }
 
   /** The event's line, or undefined for events of other models, datasets and runs. */
