@@ -30,6 +30,8 @@ The platform keeps running (\`npm stop\` stops it). Next:
   npm run -s mlops -- deployment ${model}               arms, weights and what changed them
   npm run -s mlops -- predict ${model} --entity origin=SFO --feature origin=SFO --feature destination=JFK --feature distance=2586 --feature dark=1
   grpcurl -plaintext -d '{"model_name":"${model}","instances":[{"features":{"origin":{"string_value":"ORD"},"destination":{"string_value":"LGA"},"distance":{"double_value":733},"dark":{"double_value":0}},"entity_key":{"join_keys":{"origin":{"string_value":"ORD"}}}}]}' 127.0.0.1:20055 mlops.serving.v1.ServingService/Predict
-  Metrics: http://127.0.0.1:9101/metrics … 9106 (ingestion … monitoring); logs in tmp/logs/; traces go to OTEL_EXPORTER_OTLP_ENDPOINT when set`);
+  Metrics: http://127.0.0.1:9101/metrics … 9106 (ingestion … monitoring); logs: tmp/logs/<service>.log (JSON, with trace ids)
+  Traces: start the platform with OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318 to export them, or with
+          OTEL_TRACES_EXPORTER=console to print each span into tmp/logs/`);
     });
 };
