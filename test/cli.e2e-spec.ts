@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,29 +7,17 @@ import { Client } from 'pg';
 import { envelopeHeaders, type EventDefinition, Events, newEnvelope } from '@mlops/events';
 import { commonV1, eventsV1 } from '@mlops/proto';
 import { eventually, infrastructure, KafkaProbe, ServiceProcess } from '@mlops/testing';
+import { runCli } from './support/cli';
 
 const WORKSPACE = join(__dirname, '..');
 const PORT = 21756;
-const CLI = join(WORKSPACE, 'dist/apps/cli/src/main.js');
 const SECRET = randomBytes(32).toString('hex');
 const FILES = mkdtempSync(join(tmpdir(), 'mlops-cli-'));
 /** Addresses nothing listens on: the other services are "down" for this test. */
 const DOWN = ['ingestion', 'feature', 'training', 'registry', 'serving'].flatMap((s) => [`--${s}-address`, '127.0.0.1:1']);
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI as a user would, in its own process. */
-function mlops(...args: string[]): Promise<Outcome> {
-  return new Promise((resolve) =>
-    execFile(process.execPath, [CLI, '--monitoring-address', `127.0.0.1:${PORT}`, ...args], { env: { ...process.env, AUTH_TOKEN_SECRET: SECRET, MLOPS_TOKEN: '' }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+const mlops = (...args: string[]) => runCli(['--monitoring-address', `127.0.0.1:${PORT}`, ...args], { AUTH_TOKEN_SECRET: SECRET, MLOPS_TOKEN: '' }, 60_000);
 
 const file = (name: string, text: string) => {
   const path = join(FILES, name);

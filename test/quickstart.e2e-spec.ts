@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +7,10 @@ import { Client } from 'pg';
 import { Events } from '@mlops/events';
 import { eventsV1, ingestionV1, servingV1 } from '@mlops/proto';
 import { eventually, infrastructure, KafkaProbe, OtlpReceiver, ServiceProcess } from '@mlops/testing';
+import { runCli } from './support/cli';
+import { call } from './support/grpc';
 
 const WORKSPACE = join(__dirname, '..');
-const CLI = join(WORKSPACE, 'dist/apps/cli/src/main.js');
 const PORTS = { ingestion: 21851, feature: 21852, training: 21853, registry: 21854, serving: 21855, monitoring: 21856 } as const;
 const SECRET = randomBytes(32).toString('hex');
 const STORE = join(mkdtempSync(join(tmpdir(), 'mlops-quickstart-')), 'store');
@@ -32,12 +32,7 @@ describe('the quickstart on six service processes: the whole loop on real flight
   let services: ServiceProcess[] = [];
   const db = new Client({ connectionString: infra.databaseUrl });
 
-  const mlops = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [CLI, ...ADDRESSES, ...args], { env: { ...process.env, AUTH_TOKEN_SECRET: SECRET, KAFKA_BROKERS: infra.kafkaBrokers.join(','), MLOPS_TOKEN: '' }, timeout: 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+  const mlops = (...args: string[]) => runCli([...ADDRESSES, ...args], { AUTH_TOKEN_SECRET: SECRET, KAFKA_BROKERS: infra.kafkaBrokers.join(','), MLOPS_TOKEN: '' }, 600_000);
   const json = async <T>(...args: string[]): Promise<T> => {
     const result = await mlops('--json', ...args);
     if (result.code !== 0) throw new Error(`mlops ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
@@ -165,9 +160,8 @@ describe('the quickstart on six service processes: the whole loop on real flight
     expect([deployment.deployment.stableVersion, deployment.deployment.canary, deployment.deployment.enrichment.featureService.name]).toEqual([promoted ? 2 : 1, undefined, `flight_delays_${suffix}`]);
 
     // Counts that reconcile: ingestion's records, the predictions served, logged and labelled.
-    const stats = await new Promise<ingestionV1.GetDatasetStatsResponse>((resolve, reject) =>
-      new ingestionV1.IngestionServiceClient(address('ingestion'), grpc.credentials.createInsecure()).getDatasetStats(ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset }), (error, answer) => (error ? reject(error) : resolve(answer))),
-    );
+    const ingestion = new ingestionV1.IngestionServiceClient(address('ingestion'), grpc.credentials.createInsecure());
+    const stats = await call<ingestionV1.GetDatasetStatsResponse>((cb) => ingestion.getDatasetStats(ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset }), cb));
     expect([stats.received, stats.stored, stats.quarantined]).toEqual([winter + spring + 3, winter + spring, 3]);
     const traffic = /traffic: (\d+) predictions served \(([^)]*)\), (\d+) outcomes sent as labels/.exec(out);
     const served = Number(traffic?.[1]);
@@ -193,9 +187,8 @@ describe('the quickstart on six service processes: the whole loop on real flight
     metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
     const requestId = `traced-${suffix}`;
     const instance = { features: { origin: { kind: { $case: 'stringValue' as const, value: 'ORD' } }, destination: { kind: { $case: 'stringValue' as const, value: 'LGA' } }, distance: { kind: { $case: 'doubleValue' as const, value: 733 } }, dark: { kind: { $case: 'doubleValue' as const, value: 0 } } }, entityKey: { joinKeys: { origin: { kind: { $case: 'stringValue' as const, value: 'ORD' } } } } };
-    const answer = await new Promise<servingV1.PredictResponse>((resolve, reject) =>
-      new servingV1.ServingServiceClient(address('serving'), grpc.credentials.createInsecure()).predict(servingV1.PredictRequest.fromPartial({ modelName: model, requestId, instances: [instance], returnFeatures: true }), metadata, (error, response) => (error ? reject(error) : resolve(response))),
-    );
+    const serving = new servingV1.ServingServiceClient(address('serving'), grpc.credentials.createInsecure());
+    const answer = await call<servingV1.PredictResponse>((cb) => serving.predict(servingV1.PredictRequest.fromPartial({ modelName: model, requestId, instances: [instance], returnFeatures: true }), metadata, cb));
     expect(answer.predictions[0].features.flights_1d?.kind?.$case).toBe('int64Value');
     await eventually(() => {
       const spans = receiver.inTrace(traceId);

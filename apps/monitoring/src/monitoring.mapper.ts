@@ -30,8 +30,7 @@ const oneOf = (table: Record<string, number>, names: Record<number, string>) => 
 
 type Duration = { seconds: number; nanos: number };
 
-/** Whole milliseconds, as window keys need them; unset is 0. */
-/** Rules and policies count whole milliseconds (window keys are built from them). */
+/** Rules and policies count whole milliseconds (window keys are built from them); unset is 0. */
 export const millisFrom = (duration: Duration | undefined): number => Math.round(msFromDuration(duration));
 
 /** A time window slides by `slide`, a count window by `slide_count`; a tumbling window's unset slide is its size. */

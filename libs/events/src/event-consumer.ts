@@ -5,7 +5,8 @@ import { backoffDelay, isTransientConnectionError, sleep } from '@mlops/resilien
 import { type Logger } from '@mlops/telemetry';
 import { sendToDeadLetter } from './dead-letter';
 import { deadLetterTopic, type EventDefinition } from './event-definition';
-import { type EventEnvelope, readEnvelope } from './envelope';
+import { type EventEnvelope } from './envelope';
+import { readCatalogEvent } from './read-event';
 
 /** Applies an event's effect inside the transaction that records it as processed. */
 export type EventHandler<T> = (payload: T, envelope: EventEnvelope, tx: SqlTransaction) => Promise<void>;
@@ -108,21 +109,9 @@ export class EventConsumer {
     if (!subscription) throw new DeadLetter(`no handler for topic ${topic}`, 0);
     const { definition, handler } = subscription;
 
-    let envelope: EventEnvelope;
-    let payload: unknown;
-    try {
-      envelope = readEnvelope(message.headers);
-    } catch (error) {
-      throw new DeadLetter(`invalid envelope: ${(error as Error).message}`, 0);
-    }
-    if (envelope.type !== definition.type || envelope.schemaVersion !== definition.version) {
-      throw new DeadLetter(`unexpected event ${envelope.type} v${envelope.schemaVersion} on ${topic}; expected ${definition.type} v${definition.version}`, 0);
-    }
-    try {
-      payload = definition.codec.decode(message.value ?? new Uint8Array());
-    } catch (error) {
-      throw new DeadLetter(`cannot decode ${definition.type} payload: ${(error as Error).message}`, 0);
-    }
+    const read = readCatalogEvent(definition, message, topic);
+    if (!read.ok) throw new DeadLetter(read.reason, 0);
+    const { event: payload, envelope } = read.value;
 
     for (let attempt = 1; ; ) {
       try {

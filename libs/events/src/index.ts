@@ -10,3 +10,4 @@ export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 export { OutboxWriter } from './outbox-writer';
 export { BufferedPublisher, type BatchProducer, type BufferedPublisherOptions } from './buffered-publisher';
 export { EVENT_CATALOG, Events, publishedBy } from './catalog';
+export { readCatalogEvent, type ReadResult } from './read-event';

@@ -12,10 +12,10 @@ import { parseInstant } from '../core/proto-json';
 
 const POLL_MS = 500;
 /** Records per stream message: well under ingestion's INGEST_MAX_BATCH_RECORDS (10 000 by default). */
-export const RECORDS_PER_MESSAGE = 1_000;
+const RECORDS_PER_MESSAGE = 1_000;
 
 /** YAML or JSON by the file's extension; the services detect the format themselves when it says neither. */
-export function documentFormat(file: string): 'yaml' | 'json' | 'detect' {
+function documentFormat(file: string): 'yaml' | 'json' | 'detect' {
   const extension = extname(file).toLowerCase();
   return extension === '.json' ? 'json' : extension === '.yaml' || extension === '.yml' ? 'yaml' : 'detect';
 }
@@ -140,7 +140,7 @@ const materializationStateName = (state: featureV1.MaterializationJobState) => e
 const changeKindName = (kind: pb.FieldChangeKind) => enumName(pb.FieldChangeKind, kind, 'FIELD_CHANGE_KIND_').toLowerCase().replace(/_/g, ' ');
 
 /** A `--from`/`--to` instant, or a usage error naming the flag. */
-export function instantOption(value: string, flag: string): Date {
+function instantOption(value: string, flag: string): Date {
   const instant = parseInstant(value);
   if (!instant) throw new CliError(`${flag} must be an ISO date or date-time such as 2001-03-01 or 2001-03-01T06:00:00Z (no zone = UTC), got "${value}"`, EXIT.usage);
   return instant;

@@ -1,4 +1,4 @@
-import { commonV1, enumName, registryV1 as pb } from '@mlops/proto';
+import { commonV1, enumName, msFromDuration, registryV1 as pb } from '@mlops/proto';
 import { type CommandModule } from '../core/context';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
@@ -15,7 +15,7 @@ const AUTH = { auth: true } as const;
 const stageName = (stage: pb.ModelStage) => enumName(pb.ModelStage, stage, 'MODEL_STAGE_').toLowerCase();
 const taskName = (task: commonV1.TaskType) => enumName(commonV1.TaskType, task, 'TASK_TYPE_').toLowerCase();
 const stateName = (state: pb.PromotionState) => enumName(pb.PromotionState, state, 'PROMOTION_STATE_').toLowerCase();
-const rolloutKindName = (kind: commonV1.RolloutKind) => enumName(commonV1.RolloutKind, kind, 'ROLLOUT_KIND_').toLowerCase().replace('_', '-');
+export const rolloutKindName = (kind: commonV1.RolloutKind) => enumName(commonV1.RolloutKind, kind, 'ROLLOUT_KIND_').toLowerCase().replace('_', '-');
 
 /** `champion=3 challenger=4`. */
 export const aliasList = (aliases: Record<string, number>) =>
@@ -82,7 +82,7 @@ const ROLLOUT_KINDS: Record<string, commonV1.RolloutKind> = {
 };
 
 /** Whether the options override the policy's rollout (then the policy is read first, to keep what they do not override). */
-export const overridesRollout = (o: PromoteOptions) => o.rollout !== undefined || o.canary !== undefined || o.steps !== undefined || o.stepInterval !== undefined;
+const overridesRollout = (o: PromoteOptions) => o.rollout !== undefined || o.canary !== undefined || o.steps !== undefined || o.stepInterval !== undefined;
 
 /**
  * The RequestPromotion of a version. A rollout given on the command line replaces the policy's
@@ -125,7 +125,7 @@ export function rolloutLine(rollout: commonV1.RolloutStrategy | undefined): stri
   const kind = rolloutKindName(rollout.kind) || 'immediate';
   if (rollout.kind !== commonV1.RolloutKind.ROLLOUT_KIND_CANARY) return kind;
   const percent = (w: number) => `${Math.round(w * 1000) / 10}%`;
-  const seconds = rollout.stepInterval ? rollout.stepInterval.seconds + rollout.stepInterval.nanos / 1e9 : 0;
+  const seconds = msFromDuration(rollout.stepInterval) / 1000;
   return [
     `${kind} ${[rollout.canaryWeight, ...rollout.canarySteps].map(percent).join(' → ')}`,
     seconds ? `every ${seconds}s` : '',

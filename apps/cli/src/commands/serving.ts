@@ -3,6 +3,7 @@ import { type CommandModule } from '../core/context';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
 import { readDocument } from '../core/files';
+import { type Platform } from '../core/platform';
 import { positiveInt } from '../core/numbers';
 
 /**
@@ -110,11 +111,16 @@ export const servingCommands: CommandModule = (program, context) => {
       const { platform, out } = context();
       const fallback = { defaults: pb.FeatureFallback.FEATURE_FALLBACK_DEFAULTS, error: pb.FeatureFallback.FEATURE_FALLBACK_ERROR }[o.fallback];
       if (fallback === undefined) throw new CliError(`--fallback must be defaults or error, got "${o.fallback}"`, EXIT.usage);
-      const { deployment } = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });
-      if (!deployment) throw new CliError(`serving returned no deployment for "${model}"`, EXIT.failure);
-      const enrichment = { featureService: { name: service, version: 0 }, fallback, defaults: {}, timeoutMs: o.timeoutMs };
-      const answer = await platform.rpc('serving', 'setDeployment', { deployment: { ...deployment, enrichment }, expectedRevision: deployment.revision, reason: `online features from ${service}` }, { auth: true });
+      const answer = await enrichDeployment(platform, model, service, { fallback, timeoutMs: o.timeoutMs });
       if (out.json) return out.record({}, pb.SetDeploymentResponse.toJSON(answer));
       out.say(`"${model}" now enriches instances from feature service ${service} (revision ${answer.deployment?.revision ?? '?'})`);
     });
 };
+
+/** The model's deployment, changed to look up online features from `service` by each instance's entity key (SetDeployment). */
+export async function enrichDeployment(platform: Platform, model: string, service: string, o: { fallback: pb.FeatureFallback; timeoutMs: number }): Promise<pb.SetDeploymentResponse> {
+  const { deployment } = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true });
+  if (!deployment) throw new CliError(`serving returned no deployment for "${model}"`, EXIT.failure);
+  const enrichment = { featureService: { name: service, version: 0 }, fallback: o.fallback, defaults: {}, timeoutMs: o.timeoutMs };
+  return platform.rpc('serving', 'setDeployment', { deployment: { ...deployment, enrichment }, expectedRevision: deployment.revision, reason: `online features from ${service}` }, { auth: true });
+}

@@ -91,7 +91,7 @@ function registeredAs(run: pb.Run): string | undefined {
 }
 
 /** The key facts of a run, for `runs show` and the end of `runs follow`. */
-export function runRecord(run: pb.Run): Record<string, unknown> {
+function runRecord(run: pb.Run): Record<string, unknown> {
   const progress = run.stage !== undefined && run.stage !== pb.PipelineStage.PIPELINE_STAGE_UNSPECIFIED ? `${stageName(run.stage)} (${Math.round(run.progress * 100)}%)` : undefined;
   return {
     run: run.runId,

@@ -186,7 +186,7 @@ function scalarJson(type: ScalarType, value: unknown, path: DocumentPath, proble
 }
 
 /** An enum's value names without their shared prefix and the UNSPECIFIED value: what a person writes. */
-export function enumChoices(desc: DescEnum): string[] {
+function enumChoices(desc: DescEnum): string[] {
   const prefix = (desc.sharedPrefix ?? '').toUpperCase();
   return desc.values.filter((v) => !v.name.endsWith('_UNSPECIFIED')).map((v) => (prefix && v.name.startsWith(prefix) ? v.name.slice(prefix.length) : v.name));
 }

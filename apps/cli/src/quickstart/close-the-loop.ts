@@ -3,6 +3,7 @@ import { Events } from '@mlops/events';
 import { eventsV1, ingestionV1, monitoringV1, registryV1 } from '@mlops/proto';
 import { type Platform } from '../core/platform';
 import { type FlightRecord } from './flights';
+import { datasetStats, ingested } from './ingested';
 import { LifecycleEvents, type SeenEvent } from './lifecycle-events';
 import { ALERT_RULES, AUTOMATIC_CANARY, DRIFT_WINDOW_PREDICTIONS, retrainPolicy } from './policies';
 import { type FlightTraffic, type Traffic } from './traffic';
@@ -66,7 +67,7 @@ export async function closeTheLoop(ctx: LoopContext): Promise<LoopOutcome> {
     for (const [index, name] of MONTHS.entries()) {
       const month = ctx.spring.filter((f) => new Date(f.date).getUTCMonth() === index + 2);
       const before = { ...traffic.sent.byArm };
-      const received = (await datasetStats(ctx)).received;
+      const received = (await datasetStats(platform, ctx.dataset)).received;
       for (let i = 0; i < month.length; i += BATCH) {
         const flights = month.slice(i, i + BATCH);
         // Predicted before departure, so the online store knows only earlier flights; then the flight
@@ -74,7 +75,7 @@ export async function closeTheLoop(ctx: LoopContext): Promise<LoopOutcome> {
         await traffic.predict(flights, { withLabels: true });
         await ctx.producer.send({ topic: ctx.topic, messages: flights.map((f) => ({ key: f.origin, value: JSON.stringify(f) })) });
       }
-      await until(async () => (await datasetStats(ctx)).received >= received + month.length, `ingestion to take ${name}'s ${month.length} flights`);
+      await ingested(platform, ctx.dataset, received + month.length, `${name}'s ${month.length} flights`);
       const { snapshot } = await platform.rpc('ingestion', 'createSnapshot', ingestionV1.CreateSnapshotRequest.fromPartial({ dataset: ctx.dataset, description: `nightly snapshot, through ${name}` }));
       const arms = Object.entries(traffic.sent.byArm).flatMap(([arm, n]) => (n > (before[arm] ?? 0) ? [`${arm} ${n - (before[arm] ?? 0)}`] : [])).join(', ');
       step(`${name}: ${month.length.toLocaleString('en')} predictions served (${arms}), then the ${month.length.toLocaleString('en')} flights ingested with their delays and sent as labels; snapshot ${snapshot?.snapshotId.slice(0, 19)}… (${snapshot?.rowCount} rows)`);
@@ -87,8 +88,6 @@ export async function closeTheLoop(ctx: LoopContext): Promise<LoopOutcome> {
     await events.stop();
   }
 }
-
-const datasetStats = (ctx: LoopContext) => ctx.platform.rpc('ingestion', 'getDatasetStats', ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset: ctx.dataset }));
 
 /**
  * After the replay, waits for the loop to come to rest while live traffic keeps flowing (June's

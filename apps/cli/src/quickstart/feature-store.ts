@@ -1,16 +1,12 @@
-import { type commonV1, enumName, featureV1 } from '@mlops/proto';
+import { enumName, featureV1 } from '@mlops/proto';
 import { type Platform } from '../core/platform';
 import { expectedOnlineFeatures, featureNames, flightFeatureDefinitions } from './features';
 import { type FlightRecord } from './flights';
+import { numberOf } from './traffic';
 import { until } from './until';
 
 /** Online lookups per call, under the feature service's ONLINE_MAX_ENTITIES default. */
 const LOOKUP_CHUNK = 500;
-
-const numberOf = (value: commonV1.FeatureValue | undefined): number | undefined => {
-  const kind = value?.kind;
-  return kind && typeof kind.value === 'number' ? kind.value : undefined;
-};
 
 /**
  * Applies the feature definitions, then checks every origin's online values against the ones

@@ -3,7 +3,7 @@ import { ensureTopics, type EventDefinition, Events, readEnvelope } from '@mlops
 import { enumName, eventsV1 } from '@mlops/proto';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
-import { rolloutKindName } from './policies';
+import { rolloutKindName } from '../commands/registry';
 
 /** What the quickstart follows: the events of its model, its dataset and the runs that retrain the model. */
 export interface Followed {
@@ -115,7 +115,7 @@ export class LifecycleEvents {
       case Events.modelPromoted.type: {
         const e = payload as eventsV1.ModelPromoted;
         const by = e.approvedBy.length > 0 ? `approved by ${e.approvedBy.join(', ')}` : 'no person involved';
-        return e.modelName === model ? `v${e.version} promoted to ${e.alias} (${rolloutKindName(e.rollout?.kind)} rollout; requested by ${e.requestedBy}, ${by})` : undefined;
+        return e.modelName === model ? `v${e.version} promoted to ${e.alias} (${rolloutKindName(e.rollout?.kind ?? 0) || 'immediate'} rollout; requested by ${e.requestedBy}, ${by})` : undefined;
       }
       case Events.modelRolledBack.type: {
         const e = payload as eventsV1.ModelRolledBack;

@@ -1,4 +1,4 @@
-import { commonV1, monitoringV1 } from '@mlops/proto';
+import { monitoringV1 } from '@mlops/proto';
 
 /** The replay sends months in minutes, so windows count predictions rather than hours. */
 export const DRIFT_WINDOW_PREDICTIONS = 2_000;
@@ -50,5 +50,3 @@ export function retrainPolicy(modelName: string, baseRunId: string): monitoringV
     canary: { enabled: true, maxErrorRateIncrease: 0.05, maxP99LatencyIncrease: 2, metric: 'roc_auc', maxMetricRegression: 0.05, minRequests: 50 },
   });
 }
-
-export const rolloutKindName = (kind: commonV1.RolloutKind | undefined) => (kind === undefined ? 'immediate' : commonV1.RolloutKind[kind].replace('ROLLOUT_KIND_', '').toLowerCase());

@@ -1,6 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { dropKafkajsTimeoutWarning } from '@mlops/events';
-import { commonV1, enumName, ingestionV1, registryV1, servingV1, trainingV1 } from '@mlops/proto';
+import { commonV1, ingestionV1, registryV1, servingV1, trainingV1 } from '@mlops/proto';
+import { enrichDeployment } from '../commands/serving';
+import { stageName, statusName } from '../commands/training';
 import { CliError } from '../core/cli-error';
 import { EXIT } from '../core/exit-codes';
 import { type Output } from '../core/output';
@@ -10,8 +12,9 @@ import { flightsContract } from './contract';
 import { defineAndMaterialize } from './feature-store';
 import { featureNames } from './features';
 import { type FlightRecord, readFlightMonths } from './flights';
+import { ingested } from './ingested';
 import { REVIEWED_PROMOTION } from './policies';
-import { FlightTraffic } from './traffic';
+import { FlightTraffic, numberOf } from './traffic';
 import { until } from './until';
 
 export interface QuickstartOptions {
@@ -78,10 +81,7 @@ export async function quickstart(options: QuickstartOptions): Promise<Quickstart
     for (let i = 0; i < records.length; i += 5_000) {
       await producer.send({ topic, messages: records.slice(i, i + 5_000).map((f) => ({ key: (f as FlightRecord).origin, value: JSON.stringify(f) })) });
     }
-    const stats = await until(async () => {
-      const answer = await platform.rpc('ingestion', 'getDatasetStats', ingestionV1.GetDatasetStatsRequest.fromPartial({ dataset }));
-      return answer.received >= records.length ? answer : undefined;
-    }, `ingestion to take all ${records.length} records of ${dataset}`);
+    const stats = await ingested(platform, dataset, records.length, `all ${records.length} records of ${dataset}`);
     step(`contract validation: ${stats.stored} stored, ${stats.quarantined} quarantined`);
     const { snapshot } = await platform.rpc('ingestion', 'createSnapshot', ingestionV1.CreateSnapshotRequest.fromPartial({ dataset, description: 'quickstart training data' }));
     if (!snapshot) throw new CliError('ingestion returned no snapshot', EXIT.failure);
@@ -129,10 +129,10 @@ async function trainFirstModel(platform: Platform, step: (text: string) => void,
   let lastStage = '';
   const trained = await until(async () => {
     const { run: current } = await platform.rpc('training', 'getRun', { runId: queued!.runId });
-    const stage = enumName(trainingV1.PipelineStage, current!.stage, 'PIPELINE_STAGE_').toLowerCase();
+    const stage = stageName(current!.stage);
     if (stage && stage !== lastStage) step(`  stage: ${(lastStage = stage)}`);
     if (current!.status === trainingV1.RunStatus.RUN_STATUS_FAILED || current!.status === trainingV1.RunStatus.RUN_STATUS_CANCELLED) {
-      throw new CliError(`training run ${current!.runId} ended ${enumName(trainingV1.RunStatus, current!.status, 'RUN_STATUS_').toLowerCase()}: ${current!.failure?.message ?? 'no reason given'}`, EXIT.failure);
+      throw new CliError(`training run ${current!.runId} ended ${statusName(current!.status)}: ${current!.failure?.message ?? 'no reason given'}`, EXIT.failure);
     }
     return current!.status === trainingV1.RunStatus.RUN_STATUS_SUCCEEDED ? current! : undefined;
   }, `training run ${queued!.runId} to finish`);
@@ -158,13 +158,12 @@ async function promoteFirstModel(people: Pick<QuickstartOptions, 'requester' | '
   await approver.rpc('registry', 'approvePromotion', { promotionId: promotion!.promotionId, reason: 'quickstart: looks right' }, { auth: true });
   step(`approved by a second person: ${model} v${version.version} is the champion`);
 
-  const deployment = await until(async () => {
+  await until(async () => {
     const answer = await platform.rpc('serving', 'getDeployment', { modelName: model }, { auth: true }).catch(() => undefined);
-    return answer?.arms.some((a) => a.arm === 'stable' && a.version === version.version && a.state === servingV1.LoadState.LOAD_STATE_READY) && answer.deployment;
+    return answer?.arms.some((a) => a.arm === 'stable' && a.version === version.version && a.state === servingV1.LoadState.LOAD_STATE_READY);
   }, `serving to load and warm ${model} v${version.version}`);
   // The airport's recent delays come from the online store; an airport without history gets nulls, which the model takes as missing.
-  const enrichment = { featureService: { name: featureService, version: 0 }, fallback: servingV1.FeatureFallback.FEATURE_FALLBACK_DEFAULTS, defaults: {}, timeoutMs: 1000 };
-  await owner.rpc('serving', 'setDeployment', { deployment: { ...deployment, enrichment }, expectedRevision: deployment.revision, reason: 'quickstart: online features by origin' }, { auth: true });
+  await enrichDeployment(owner, model, featureService, { fallback: servingV1.FeatureFallback.FEATURE_FALLBACK_DEFAULTS, timeoutMs: 1000 });
   step('serving loaded and warmed it, and looks up each request\'s origin airport in the online store');
   return version.version;
 }
@@ -172,10 +171,7 @@ async function promoteFirstModel(people: Pick<QuickstartOptions, 'requester' | '
 function describePrediction(flight: FlightRecord, answer: servingV1.PredictResponse): string {
   const prediction = answer.predictions[0];
   const probability = prediction?.outputs.probability?.doubleValues[0];
-  const used = (name: string) => {
-    const kind = prediction?.features[name]?.kind;
-    return kind && typeof kind.value === 'number' ? kind.value : undefined;
-  };
+  const used = (name: string) => numberOf(prediction?.features[name]);
   const online = `${used('flights_1d') ?? '?'} flights from ${flight.origin} in the past day, ${used('mean_delay_7d')?.toFixed(1) ?? '?'} min mean delay over the week (online store)`;
   return `${flight.origin} → ${flight.destination}, ${flight.distance} miles${flight.dark ? ', in darkness' : ''}; ${online}: P(delay > 15 min) = ${probability?.toFixed(3) ?? '?'} (v${answer.modelVersion}, arm ${answer.arm})`;
 }

@@ -9,12 +9,18 @@ import { type FlightRecord } from './flights';
 const text = (value: string): commonV1.FeatureValue => ({ kind: { $case: 'stringValue', value } });
 const number = (value: number): commonV1.FeatureValue => ({ kind: { $case: 'doubleValue', value } });
 
+/** A feature value's number (double or int64), or undefined for any other kind or none. */
+export function numberOf(value: commonV1.FeatureValue | undefined): number | undefined {
+  const kind = value?.kind;
+  return kind && typeof kind.value === 'number' ? kind.value : undefined;
+}
+
 /**
  * A flight as a prediction request: what is known before departure. The airport's recent delays
  * come from the online store by entity key (the deployment's enrichment), and booleans go in as
  * 0/1 as they were trained.
  */
-export function flightInstance(flight: FlightRecord): servingV1.Instance {
+function flightInstance(flight: FlightRecord): servingV1.Instance {
   return {
     features: { origin: text(flight.origin), destination: text(flight.destination), distance: number(flight.distance), dark: number(flight.dark ? 1 : 0) },
     entityKey: { joinKeys: { origin: text(flight.origin) } },
@@ -22,7 +28,7 @@ export function flightInstance(flight: FlightRecord): servingV1.Instance {
 }
 
 /** The outcome the airline learns after the flight: late by more than 15 minutes. */
-export const isLate = (flight: FlightRecord) => (flight.delay > 15 ? 1 : 0);
+const isLate = (flight: FlightRecord) => (flight.delay > 15 ? 1 : 0);
 
 /** Served predictions by arm, and how many labels went out. */
 export interface Traffic {

@@ -8,7 +8,6 @@ import { eventsV1 } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { alertMessage, nextAlertState } from '../domain/alerts/alert-lifecycle';
 import { type AlertRule, type Severity } from '../domain/alerts/alert-rule';
-import { windowKey } from '../domain/windows/window-spec';
 import { RetrainTrigger } from '../policies/retrain-trigger';
 import { alertStateOf, AlertRepository, closeAlertsOfChangedRules, type StoredAlert } from './alert.repository';
 
@@ -47,13 +46,9 @@ export class AlertEvaluator {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** `rules`: those that watch the window's series over its window (the reporter picks them). */
   async evaluate(tx: SqlExecutor, window: EvaluatedWindow, rules: readonly AlertRule[]): Promise<void> {
-    for (const rule of rules) {
-      if (windowKey(rule.window) !== window.windowKey) continue;
-      if (rule.modelVersion !== 0 && rule.modelVersion !== window.version) continue;
-      if (rule.arm !== '' && rule.arm !== window.arm) continue;
-      await this.apply(tx, window, rule);
-    }
+    for (const rule of rules) await this.apply(tx, window, rule);
   }
 
   /** Alerts of rules just removed or changed are resolved; a firing one says so with `alert resolved`. */

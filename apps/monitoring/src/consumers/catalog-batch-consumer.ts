@@ -1,10 +1,9 @@
 import { metrics } from '@opentelemetry/api';
 import { type Producer } from 'kafkajs';
-import { createProducer, type DeadLetterMessage, type EventDefinition, type EventEnvelope, type KafkaClient, sendToDeadLetter, SourceConsumer, type SourceMessage } from '@mlops/events';
+import { createProducer, type DeadLetterMessage, type EventDefinition, type EventEnvelope, type KafkaClient, readCatalogEvent, type ReadResult, sendToDeadLetter, SourceConsumer, type SourceMessage } from '@mlops/events';
 import { type SqlTransaction, type TransactionRunner } from '@mlops/persistence';
 import { type OnServiceReady, type OnServiceStop } from '@mlops/platform';
 import { type Logger } from '@mlops/telemetry';
-import { type ReadResult, readCatalogEvent } from './read-catalog-event';
 import { ensureConsumedTopics } from './consumed-topics';
 
 const deadLettered = metrics.getMeter('monitoring').createCounter('monitoring.dead_lettered', { description: 'Malformed input sent to a dead-letter topic, by consumer group' });

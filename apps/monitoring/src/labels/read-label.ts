@@ -1,5 +1,6 @@
 import { type eventsV1 } from '@mlops/proto';
-import { type ReadResult, textProblem, timeProblem } from '../consumers/read-catalog-event';
+import { type ReadResult } from '@mlops/events';
+import { textProblem, timeProblem } from '../consumers/storable';
 import { entityKeyText, loggedValue } from '../predictions/logged-values';
 
 /** A label as joined: by request id (and instance), or by entity and the time the label refers to. */

@@ -1,4 +1,6 @@
-import { type ReadResult, textProblem, timeProblem } from '../consumers/read-catalog-event';
+import { type ReadResult } from '@mlops/events';
+import { textProblem, timeProblem } from '../consumers/storable';
+import { MAX_GRPC_CODE } from '../domain/operations/grpc-status';
 import { type eventsV1, msFromDuration } from '@mlops/proto';
 import { entityKeyText, loggedOutputs, loggedValue } from './logged-values';
 
@@ -48,9 +50,6 @@ export function loggedPrediction(entry: eventsV1.PredictionLogged): ReadResult<L
     value: { requestId: entry.requestId, modelName: entry.modelName, version: entry.modelVersion, arm: entry.arm, predictedAt: entry.predictedAt!, latencyMs, statusCode: entry.statusCode, instances },
   };
 }
-
-/** gRPC status codes run from 0 (OK) to 16 (UNAUTHENTICATED). */
-const MAX_GRPC_CODE = 16;
 
 /** The first string of the entry PostgreSQL would refuse, which would otherwise stall the partition. */
 function unstorableText(entry: eventsV1.PredictionLogged, instances: StoredInstance[]): { field: string; problem: string } | undefined {

@@ -70,25 +70,28 @@ export class WindowReporter {
       if (!(await this.reports.lockSeries(tx, series.seriesId))) return 0; // another replica is on it
       const rules = (await this.rules.find(series.modelName, tx, { share: true })).rules.filter((r) => appliesTo(r, series));
       const specs = new Map([this.standardWindow, ...rules.map((r) => r.window)].map((spec) => [windowKey(spec), spec]));
-      const reported = await this.reports.hasReports(tx, series.seriesId);
+      // Asked only when a time window of a rule has no report yet (see closedWindows).
+      let reported: Promise<boolean> | undefined;
+      const seriesReported = () => (reported ??= this.reports.hasReports(tx, series.seriesId));
       let made = 0;
       for (const [key, spec] of specs) {
-        const windows = await this.closedWindows(tx, series, key, spec, reported);
-        for (const window of windows) await this.report(tx, series, reference, key, spec, window, rules);
+        const windows = await this.closedWindows(tx, series, key, spec, seriesReported);
+        const keyRules = rules.filter((r) => windowKey(r.window) === key);
+        for (const window of windows) await this.report(tx, series, reference, key, spec, window, keyRules);
         made += windows.length;
       }
       return made;
     });
   }
 
-  private async closedWindows(tx: SqlExecutor, series: Series, key: string, spec: WindowSpec, seriesReported: boolean): Promise<Window[]> {
+  private async closedWindows(tx: SqlExecutor, series: Series, key: string, spec: WindowSpec, seriesReported: () => Promise<boolean>): Promise<Window[]> {
     const last = await this.reports.lastWindow(tx, series.seriesId, key);
     const limit = this.config.MONITORING_MAX_WINDOWS_PER_PASS;
     if (spec.by === 'time') {
       // Windows close as the model's traffic moves on, but not past the series' own last window: a retired arm stops.
       const watermark = Math.min(series.modelNewestAt.getTime() - this.config.MONITORING_ALLOWED_LATENESS_MS, series.newestPredictedAt.getTime() + spec.sizeMs);
       // A rule window added to a series already reported starts now, not with its history (no months-old alerts).
-      const from = !last && seriesReported ? Math.max(series.firstPredictedAt.getTime(), watermark - spec.sizeMs) : series.firstPredictedAt.getTime();
+      const from = !last && (await seriesReported()) ? Math.max(series.firstPredictedAt.getTime(), watermark - spec.sizeMs) : series.firstPredictedAt.getTime();
       return closedTimeWindows(spec, last?.endMs, from, watermark, limit).map((w) => ({
         rows: { by: 'time', start: new Date(w.startMs), end: new Date(w.endMs) }, start: new Date(w.startMs), end: new Date(w.endMs), endSeq: undefined,
       }));
@@ -97,6 +100,7 @@ export class WindowReporter {
     return closedCountWindows(spec, last?.endSeq ?? 0, series.count, limit).map((w) => ({ rows: { by: 'count', startSeq: w.startSeq, endSeq: w.endSeq }, start: new Date(0), end: new Date(0), endSeq: w.endSeq }));
   }
 
+  /** `rules`: the series' rules over this window. */
   private async report(tx: SqlExecutor, series: Series, reference: ReferenceProfile, key: string, spec: WindowSpec, window: Window, rules: readonly AlertRule[]): Promise<void> {
     const started = performance.now();
     const { instances, span, total } = await this.reports.instances(tx, series.seriesId, window.rows, reference.prediction?.name, this.config.MONITORING_MAX_WINDOW_ROWS);

@@ -22,7 +22,7 @@ import { artifactRefOf } from '../tracking/tracking.mapper';
 import { type ArtifactRecord, TrackingRepository } from '../tracking/tracking.repository';
 import { runExternalTrainer, TrainerError } from './external-trainer';
 import { ModelContractError, scoreWithOnnx } from './onnx-scorer';
-import { type FailureKind, specFromProto, type StoredFailure, timeRangeFrom, timeRangeProto } from './pipeline.mapper';
+import { type FailureKind, specFromProto, type StoredFailure, withSplitRanges } from './pipeline.mapper';
 import { type Activity, type PipelineRow, PipelineRunsRepository, type Stage } from './pipeline-runs.repository';
 import { referenceProfileOf } from './reference-profile';
 import { type FetchedData, TrainingDataClient } from './training-data';
@@ -200,19 +200,17 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     return stored;
   }
 
-  /** A retrain's time split fitted to the rows read (see `fittedToRows`), recorded as the spec the run ran. */
+  /** A retrain's time split fitted to the rows read (see `fittedToRows`), recorded as the spec the run ran when it moved. */
   private async fitSplitToRows(runId: string, stored: pb.TrainingSpec, table: Table): Promise<PipelineSpec> {
     const split = stored.split?.kind;
     const span = split?.$case === 'time' ? timeSpanOf(table, split.value.timeColumn) : undefined;
     if (split?.$case === 'time' && span) {
-      const fitted = fittedToRows(
-        { train: timeRangeFrom(split.value.train), validation: split.value.validation && timeRangeFrom(split.value.validation), test: timeRangeFrom(split.value.test) },
-        span.oldestMs,
-        span.newestMs,
-      );
-      split.value = { ...split.value, train: timeRangeProto(fitted.train), validation: fitted.validation && timeRangeProto(fitted.validation), test: timeRangeProto(fitted.test) };
+      const fitted = withSplitRanges(split.value, (ranges) => fittedToRows(ranges, span.oldestMs, span.newestMs));
+      if (fitted !== split.value) {
+        split.value = fitted;
+        await this.runs.resolveSpec(runId, pb.TrainingSpec.toJSON(stored));
+      }
     }
-    await this.runs.resolveSpec(runId, pb.TrainingSpec.toJSON(stored));
     return specFromProto(stored);
   }
 
@@ -263,15 +261,14 @@ export class PipelineRunner implements OnServiceReady, OnServiceStop {
     const digest = baseRunId && (await this.tracking.artifactDigest(baseRunId, MODEL_PATH));
     if (!baseRunId || !digest) return undefined;
     // A store that fails is an infrastructure failure (the run is retried), not a missing baseline.
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.artifacts.read(digest)) chunks.push(chunk);
+    const model = await this.artifacts.readAll(digest);
     if (signal.aborted) throw signal.reason;
     const dataset = prepareDataset(fetched.table, spec);
     const parts = checkedSplit(dataset, spec);
     const output = outputOf(spec);
     let predictions: Float64Array;
     try {
-      predictions = await scoreWithOnnx(Buffer.concat(chunks), dataset.features, parts.test, output);
+      predictions = await scoreWithOnnx(model, dataset.features, parts.test, output);
     } catch (error) {
       if (!(error instanceof ModelContractError)) throw error;
       log.warn({ err: error, baseRunId }, "the base run's model does not take this run's inputs: no baseline metrics");

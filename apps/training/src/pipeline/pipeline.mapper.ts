@@ -1,5 +1,5 @@
 import { commonV1, trainingV1 as pb } from '@mlops/proto';
-import { DEFAULT_EXTERNAL_TIMEOUT_MS, type PipelineSpec, type TimeRange } from '../domain/pipeline/spec';
+import { DEFAULT_EXTERNAL_TIMEOUT_MS, type PipelineSpec, type TimeRange, type TimeSplit } from '../domain/pipeline/spec';
 import { type PipelineRow, type Stage } from './pipeline-runs.repository';
 
 export type FailureKind = 'INVALID_INPUT' | 'INFRASTRUCTURE' | 'TIMEOUT' | 'TRAINER_ERROR';
@@ -14,7 +14,17 @@ export interface StoredFailure {
 
 /** A proto time range in epoch milliseconds; an unset bound (or range) stays undefined. */
 export const timeRangeFrom = (r: commonV1.TimeRange | undefined): TimeRange => ({ startMs: r?.start?.getTime(), endMs: r?.end?.getTime() });
-export const timeRangeProto = (r: TimeRange): commonV1.TimeRange => ({ start: r.startMs === undefined ? undefined : new Date(r.startMs), end: r.endMs === undefined ? undefined : new Date(r.endMs) });
+const timeRangeProto = (r: TimeRange): commonV1.TimeRange => ({ start: r.startMs === undefined ? undefined : new Date(r.startMs), end: r.endMs === undefined ? undefined : new Date(r.endMs) });
+
+type SplitRanges = Pick<TimeSplit, 'train' | 'validation' | 'test'>;
+
+/** A proto time split with its ranges changed by `change` (the same object when `change` returns its input). */
+export function withSplitRanges(split: pb.TimeSplit, change: (ranges: SplitRanges) => SplitRanges): pb.TimeSplit {
+  const ranges = { train: timeRangeFrom(split.train), validation: split.validation && timeRangeFrom(split.validation), test: timeRangeFrom(split.test) };
+  const changed = change(ranges);
+  if (changed === ranges) return split;
+  return { ...split, train: timeRangeProto(changed.train), validation: changed.validation && timeRangeProto(changed.validation), test: timeRangeProto(changed.test) };
+}
 
 const TRAINERS: Record<number, 'gbdt' | 'logistic' | 'linear'> = {
   [pb.BuiltinTrainerKind.BUILTIN_TRAINER_KIND_GBDT]: 'gbdt',

@@ -7,7 +7,7 @@ import { type eventsV1, trainingV1 as pb } from '@mlops/proto';
 import { type Logger } from '@mlops/telemetry';
 import { movedSplit } from '../domain/pipeline/retrain';
 import { TrackingRepository } from '../tracking/tracking.repository';
-import { timeRangeFrom, timeRangeProto } from './pipeline.mapper';
+import { timeRangeFrom, withSplitRanges } from './pipeline.mapper';
 import { PipelineService } from './pipeline.service';
 import { PipelineRunsRepository } from './pipeline-runs.repository';
 
@@ -42,8 +42,8 @@ export class RetrainRequestsHandler {
     spec.registerAs ||= request.modelName;
     const split = spec.split?.kind;
     if (split?.$case === 'time' && request.dataRange) {
-      const moved = movedSplit({ train: timeRangeFrom(split.value.train), validation: split.value.validation && timeRangeFrom(split.value.validation), test: timeRangeFrom(split.value.test) }, timeRangeFrom(request.dataRange));
-      split.value = { ...split.value, train: timeRangeProto(moved.train), validation: moved.validation && timeRangeProto(moved.validation), test: timeRangeProto(moved.test) };
+      const range = timeRangeFrom(request.dataRange);
+      split.value = withSplitRanges(split.value, (ranges) => movedSplit(ranges, range));
     }
     const baseRun = await this.tracking.summary(tx, base.run_id);
     const runId = await this.pipeline.queue(

@@ -22,6 +22,9 @@ const GRPC_STATUS_NAMES = [
   'UNAUTHENTICATED',
 ] as const;
 
+/** The highest status code gRPC defines (UNAUTHENTICATED). */
+export const MAX_GRPC_CODE = GRPC_STATUS_NAMES.length - 1;
+
 /**
  * The name of a gRPC status code, e.g. 3 → "INVALID_ARGUMENT"; `CODE_<n>` for a number gRPC does
  * not define (e.g. 17 → "CODE_17"). It never throws: status codes come from stored requests, and

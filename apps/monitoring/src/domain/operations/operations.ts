@@ -39,8 +39,8 @@ export function windowOperations(input: WindowOperationsInput): WindowOperations
   const errorsByCode: Record<string, number> = {};
   let errorCount = 0;
   for (let i = 0; i < statusCodes.length; i++) {
-    const name = grpcStatusName(statusCodes[i]);
     if (statusCodes[i] === OK) continue;
+    const name = grpcStatusName(statusCodes[i]);
     errorCount++;
     errorsByCode[name] = (errorsByCode[name] ?? 0) + 1;
   }

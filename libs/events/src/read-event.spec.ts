@@ -1,6 +1,8 @@
-import { envelopeHeaders, Events, HEADER, newEnvelope, type SourceMessage } from '@mlops/events';
 import { eventsV1 } from '@mlops/proto';
-import { readCatalogEvent } from './read-catalog-event';
+import { Events } from './catalog';
+import { envelopeHeaders, HEADER, newEnvelope } from './envelope';
+import { readCatalogEvent } from './read-event';
+import { type SourceMessage } from './source-consumer';
 
 const PAYLOAD = eventsV1.PredictionLogged.fromPartial({
   requestId: 'req-1',
